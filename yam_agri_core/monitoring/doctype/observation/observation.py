@@ -1,0 +1,146 @@
+# Copyright (c) 2026, YAM Agri and contributors
+# For license information, please see license.txt
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import get_datetime, now_datetime
+
+from yam_agri_core.exceptions import ImmutableRecordError
+from yam_agri_core.rules import observations, thresholds
+from yam_agri_core.traceability.doctype.site.site import get_site_bands
+from yam_agri_core.validation import check_links_same_site, rules_enforced, translate_template
+
+#: What a reading is; once saved none of it changes.
+MEASURED_FIELDS = ("device", "site", "storage_bin", "lot", "observed_at", "metric", "value", "unit")
+
+
+class Observation(Document):
+	def before_validate(self):
+		if self.is_new():
+			self.set_context_from_device()
+
+	def validate(self):
+		if not self.is_new():
+			self.keep_reading_unchanged()
+			return
+		with rules_enforced():
+			self.normalize_unit()
+		self.validate_same_site_links()
+		self.set_quality_flag()
+
+	def after_insert(self):
+		self.mark_device_seen()
+
+	def set_context_from_device(self):
+		"""Site, bin and lot default from the device (and the bin's current lot)."""
+		if not self.device:
+			return
+		device = frappe.db.get_value("Device", self.device, ["site", "storage_bin"], as_dict=True) or {}
+		self.site = self.site or device.get("site")
+		self.storage_bin = self.storage_bin or device.get("storage_bin")
+		if self.storage_bin and not self.lot:
+			self.lot = frappe.db.get_value("Storage Bin", self.storage_bin, "current_lot")
+
+	def normalize_unit(self):
+		self.unit = thresholds.normalize_unit(self.unit)
+
+	def validate_same_site_links(self):
+		check_links_same_site(self, [("storage_bin", "Storage Bin"), ("lot", "Lot")])
+
+	def set_quality_flag(self):
+		observed_at = get_datetime(self.observed_at)
+		assessment = observations.assess(
+			metric=self.metric,
+			value=self.value,
+			unit=self.unit,
+			observed_at=observed_at,
+			now=now_datetime(),
+			site=self.site,
+			device=self.device_state(),
+			band=thresholds.resolve_band(self.metric, get_site_bands(self.site), self.crop_max_moisture()),
+			recent_values=self.recent_values(),
+			previous_good=self.previous_good_reading(),
+		)
+		self.quality_flag = assessment.flag
+		self.flag_reason = "; ".join(translate_template(t, p) for t, p in assessment.reasons) or None
+
+	def device_state(self) -> observations.DeviceState:
+		if not self.device:
+			return observations.DeviceState(exists=False)
+		device = frappe.db.get_value("Device", self.device, ["is_active", "site"], as_dict=True)
+		if not device:
+			return observations.DeviceState(exists=False)
+		return observations.DeviceState(exists=True, is_active=bool(device.is_active), site=device.site)
+
+	def crop_max_moisture(self) -> float | None:
+		if self.metric != thresholds.GRAIN_MOISTURE or not self.lot:
+			return None
+		crop = frappe.db.get_value("Lot", self.lot, "crop")
+		return frappe.db.get_value("Crop", crop, "max_storage_moisture_pct") if crop else None
+
+	def _history_query(self):
+		Obs = frappe.qb.DocType("Observation")
+		return (
+			frappe.qb.from_(Obs)
+			.where((Obs.device == self.device) & (Obs.metric == self.metric))
+			.where(Obs.observed_at <= get_datetime(self.observed_at))
+			.orderby(Obs.observed_at, order=frappe.qb.desc)
+		)
+
+	def recent_values(self) -> list[float]:
+		if not self.device:
+			return []
+		count = thresholds.resolve_band(self.metric, get_site_bands(self.site)).stuck_repeat_count
+		if count <= 1:
+			return []
+		Obs = frappe.qb.DocType("Observation")
+		return self._history_query().select(Obs.value).limit(count - 1).run(pluck=True)
+
+	def previous_good_reading(self) -> observations.PreviousReading | None:
+		if not self.device:
+			return None
+		Obs = frappe.qb.DocType("Observation")
+		row = (
+			self._history_query()
+			.select(Obs.value, Obs.observed_at)
+			.where(Obs.quality_flag != thresholds.QUARANTINE)
+			.limit(1)
+			.run(as_dict=True)
+		)
+		return observations.PreviousReading(row[0].value, get_datetime(row[0].observed_at)) if row else None
+
+	def keep_reading_unchanged(self):
+		before = self.get_doc_before_save()
+		if not before:
+			return
+		changed = [
+			f for f in (*MEASURED_FIELDS, "quality_flag", "flag_reason") if before.get(f) != self.get(f)
+		]
+		if changed:
+			frappe.throw(
+				_("A sensor reading is never rewritten; {0} cannot change").format(
+					", ".join(_(self.meta.get_label(f)) for f in changed)
+				),
+				exc=ImmutableRecordError,
+				title=_("Not Saved"),
+			)
+
+	def mark_device_seen(self):
+		if not self.device:
+			return
+		last_seen = frappe.db.get_value("Device", self.device, "last_seen_at")
+		if not last_seen or get_datetime(last_seen) < get_datetime(self.observed_at) <= now_datetime():
+			frappe.db.set_value(
+				"Device", self.device, "last_seen_at", self.observed_at, update_modified=False
+			)
+
+	def on_trash(self):
+		frappe.throw(_("Sensor readings are never deleted"), exc=ImmutableRecordError)
+
+
+def on_doctype_update():
+	frappe.db.add_index("Observation", ["device", "metric", "observed_at"])
+	frappe.db.add_index("Observation", ["site", "quality_flag", "observed_at"])

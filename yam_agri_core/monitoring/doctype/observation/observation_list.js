@@ -1,0 +1,10 @@
+// Copyright (c) 2026, YAM Agri and contributors
+// For license information, please see license.txt
+
+frappe.listview_settings["Observation"] = {
+	add_fields: ["quality_flag", "flag_reason"],
+	get_indicator(doc) {
+		const colors = { Valid: "green", Warning: "orange", Quarantine: "red" };
+		return [__(doc.quality_flag), colors[doc.quality_flag] || "gray", `quality_flag,=,${doc.quality_flag}`];
+	},
+};

@@ -1,0 +1,54 @@
+# Copyright (c) 2026, YAM Agri and contributors
+# For license information, please see license.txt
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import getdate, today
+
+from yam_agri_core.rules import certificates
+from yam_agri_core.validation import check_links_same_site, rules_enforced, session_roles
+
+
+def get_warning_days() -> int:
+	return certificates.DEFAULT_WARNING_DAYS
+
+
+class Certificate(Document):
+	def validate(self):
+		with rules_enforced():
+			self.validate_dates()
+			self.set_status()
+		self.validate_same_site_links()
+
+	def validate_dates(self):
+		certificates.validate_dates(getdate(self.issue_date), getdate(self.expiry_date))
+
+	def set_status(self):
+		before = self.get_doc_before_save()
+		self.status = certificates.next_status(
+			current=before.status if before else None,
+			requested=self.status,
+			expiry_date=getdate(self.expiry_date),
+			today=getdate(today()),
+			warning_days=get_warning_days(),
+			revocation_reason=self.revocation_reason,
+			roles=session_roles(),
+		)
+
+	def validate_same_site_links(self):
+		check_links_same_site(self, [("lot", "Lot")])
+
+
+@frappe.whitelist()
+def revoke_certificate(certificate: str, reason: str) -> str:
+	"""Revoke a certificate (Quality Manager), recording why."""
+	doc = frappe.get_doc("Certificate", certificate)
+	doc.check_permission("write")
+	doc.status = certificates.REVOKED
+	doc.revocation_reason = reason
+	doc.save()
+	doc.add_comment("Info", _("Revoked: {0}").format(reason))
+	return doc.status

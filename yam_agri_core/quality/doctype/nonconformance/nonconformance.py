@@ -1,0 +1,52 @@
+# Copyright (c) 2026, YAM Agri and contributors
+# For license information, please see license.txt
+
+from __future__ import annotations
+
+import frappe
+from frappe.model.document import Document
+from frappe.utils import getdate, now_datetime, today
+
+from yam_agri_core.rules import capa
+from yam_agri_core.validation import check_links_same_site, rules_enforced, session_roles
+
+
+class Nonconformance(Document):
+	def validate(self):
+		self.set_default_due_date()
+		with rules_enforced():
+			self.validate_status_change()
+		self.validate_same_site_links()
+		self.record_closure()
+
+	def set_default_due_date(self):
+		if not self.due_date and self.severity:
+			opened = getdate(self.creation) if self.creation else getdate(today())
+			self.due_date = capa.default_due_date(self.severity, opened)
+
+	def validate_status_change(self):
+		before = self.get_doc_before_save()
+		capa.validate_transition(
+			before.status if before else None,
+			self.status,
+			self.severity,
+			capa.Evidence(self.root_cause, self.corrective_action, self.verification_result),
+			session_roles(),
+		)
+
+	def validate_same_site_links(self):
+		check_links_same_site(
+			self,
+			[
+				("lot", "Lot"),
+				("scale_ticket", "Scale Ticket"),
+				("observation", "Observation"),
+				("certificate", "Certificate"),
+			],
+		)
+
+	def record_closure(self):
+		before = self.get_doc_before_save()
+		if self.status == capa.CLOSED and (not before or before.status != capa.CLOSED):
+			self.closed_on = now_datetime()
+			self.closed_by = frappe.session.user

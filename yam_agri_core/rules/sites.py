@@ -1,0 +1,65 @@
+"""Sites: codes, and the rule that a record only links records of its own site."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from yam_agri_core.rules.messages import RuleError, _
+
+SITE_CODE_PATTERN = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
+MAX_SITE_CODE_LENGTH = 40
+
+
+def normalize_site_code(code: str | None) -> str:
+	"""Site codes are upper case, trimmed, with single hyphens (``yem-tai-silo-01`` -> ``YEM-TAI-SILO-01``)."""
+	normalized = re.sub(r"\s+", "-", (code or "").strip()).upper()
+	if not normalized or len(normalized) > MAX_SITE_CODE_LENGTH or not SITE_CODE_PATTERN.match(normalized):
+		raise RuleError(
+			"site",
+			_("Site Code {0} must be letters, digits and single hyphens, for example YEM-TAI-SILO-01"),
+			code or "",
+			field="site_code",
+		)
+	return normalized
+
+
+@dataclass(frozen=True)
+class LinkedRecord:
+	"""A record linked from another one: which field links it, its DocType, name and site."""
+
+	fieldname: str
+	label: str
+	doctype: str
+	name: str
+	site: str | None
+
+
+def check_same_site(site: str, linked: Iterable[LinkedRecord]) -> None:
+	"""Raise on the first linked record that belongs to another site than ``site``."""
+	for record in linked:
+		if record.name and record.site and record.site != site:
+			raise RuleError(
+				"site",
+				_("{0} {1} belongs to site {2}; a record of site {3} may only link records of its own site"),
+				record.label,
+				record.name,
+				record.site,
+				site,
+				field=record.fieldname,
+			)
+
+
+def site_condition(column: str, allowed_sites: list[str] | None, escape) -> str:
+	"""SQL condition restricting ``column`` to ``allowed_sites``.
+
+	``None`` means unrestricted (returns an empty condition); an empty list denies everything.
+	``escape`` quotes one value for SQL (``frappe.db.escape`` on a bench).
+	"""
+	if allowed_sites is None:
+		return ""
+	if not allowed_sites:
+		return "1=0"
+	values = ", ".join(escape(site) for site in sorted(set(allowed_sites)))
+	return f"{column} in ({values})"

@@ -1,0 +1,104 @@
+"""Scale ticket arithmetic: net weight, deviation from the declared weight, mismatch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from yam_agri_core.rules.messages import RuleError, _
+
+#: Deviations are compared after rounding to this many decimals, so a deviation of exactly the
+#: tolerance (e.g. 3060 kg against 3000 kg at 2 %) is never flagged by a floating point residue.
+DEVIATION_DECIMALS = 4
+WEIGHT_DECIMALS = 3
+MAX_TOLERANCE_PCT = 50.0
+
+
+@dataclass(frozen=True)
+class Weighing:
+	net_kg: float
+	expected_net_kg: float | None
+	tolerance_pct: float
+	deviation_pct: float | None
+	mismatch: bool
+
+
+def validate_weights(gross_kg: float | None, tare_kg: float | None) -> None:
+	"""Gross must be positive and tare must lie in [0, gross)."""
+	if gross_kg is None or gross_kg <= 0:
+		raise RuleError("weight", _("Gross Weight (kg) must be greater than zero"), field="gross_kg")
+	tare = tare_kg or 0.0
+	if tare < 0:
+		raise RuleError("weight", _("Tare Weight (kg) cannot be negative"), field="tare_kg")
+	if tare >= gross_kg:
+		raise RuleError(
+			"weight",
+			_("Tare Weight (kg) {0} must be less than Gross Weight (kg) {1}"),
+			format_kg(tare),
+			format_kg(gross_kg),
+			field="tare_kg",
+		)
+
+
+def net_weight(gross_kg: float, tare_kg: float | None) -> float:
+	validate_weights(gross_kg, tare_kg)
+	return round(gross_kg - (tare_kg or 0.0), WEIGHT_DECIMALS)
+
+
+def validate_tolerance(tolerance_pct: float) -> None:
+	if tolerance_pct < 0 or tolerance_pct > MAX_TOLERANCE_PCT:
+		raise RuleError(
+			"weight",
+			_("Tolerance (%) must be between 0 and {0}"),
+			MAX_TOLERANCE_PCT,
+			field="tolerance_pct",
+		)
+
+
+def deviation_pct(net_kg: float, expected_net_kg: float | None) -> float | None:
+	"""Signed deviation of the net weight from the expected one, in percent of the expected.
+
+	Negative when less arrived than was declared. ``None`` when nothing was declared.
+	"""
+	if expected_net_kg is None or expected_net_kg == 0:
+		return None
+	if expected_net_kg < 0:
+		raise RuleError(
+			"weight", _("Expected Net Weight (kg) must be greater than zero"), field="expected_net_kg"
+		)
+	return round((net_kg - expected_net_kg) / expected_net_kg * 100.0, DEVIATION_DECIMALS)
+
+
+def is_mismatch(deviation: float | None, tolerance_pct: float) -> bool:
+	"""A weighing mismatches when its deviation lies strictly beyond the tolerance."""
+	if deviation is None:
+		return False
+	return abs(deviation) > round(tolerance_pct, DEVIATION_DECIMALS)
+
+
+def weigh(
+	gross_kg: float | None,
+	tare_kg: float | None,
+	expected_net_kg: float | None,
+	tolerance_pct: float,
+) -> Weighing:
+	"""All derived values of a scale ticket."""
+	validate_tolerance(tolerance_pct)
+	net = net_weight(gross_kg, tare_kg)  # type: ignore[arg-type]
+	expected = expected_net_kg if expected_net_kg else None
+	deviation = deviation_pct(net, expected)
+	return Weighing(
+		net_kg=net,
+		expected_net_kg=expected,
+		tolerance_pct=tolerance_pct,
+		deviation_pct=deviation,
+		mismatch=is_mismatch(deviation, tolerance_pct),
+	)
+
+
+def format_kg(value: float) -> str:
+	return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def mismatch_severity(deviation: float, tolerance_pct: float) -> str:
+	"""Severity of the nonconformance a mismatch opens: Major beyond twice the tolerance."""
+	return "Major" if abs(deviation) > 2 * tolerance_pct else "Minor"

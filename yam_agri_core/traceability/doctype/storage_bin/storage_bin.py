@@ -1,0 +1,23 @@
+# Copyright (c) 2026, YAM Agri and contributors
+# For license information, please see license.txt
+
+from frappe.model.document import Document
+
+from yam_agri_core.validation import check_links_same_site
+
+
+class StorageBin(Document):
+	def validate(self):
+		self.normalize_bin_code()
+		self.validate_same_site_links()
+		self.mark_in_use_when_holding_a_lot()
+
+	def normalize_bin_code(self):
+		self.bin_code = (self.bin_code or "").strip().upper()
+
+	def validate_same_site_links(self):
+		check_links_same_site(self, [("current_lot", "Lot")])
+
+	def mark_in_use_when_holding_a_lot(self):
+		if self.current_lot and self.status == "Empty":
+			self.status = "In Use"
