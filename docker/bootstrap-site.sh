@@ -1,0 +1,64 @@
+#!/bin/bash
+# One-shot job of the compose stack (service create-site).
+# First start: point the bench at db/redis, create SITE_NAME with ERPNext + yam_agri_core.
+# Later starts: only migrate. Safe to run any number of times; exits non-zero on failure so nothing
+# else starts on a half-made site (every other Frappe service waits for this job to succeed).
+set -euo pipefail
+
+cd /home/frappe/frappe-bench
+SITE="${SITE_NAME:?SITE_NAME is not set}"
+log() { printf '%s create-site: %s\n' "$(date -u +%FT%TZ)" "$*"; }
+
+for target in "${DB_HOST:-db}:${DB_PORT:-3306}" redis-cache:6379 redis-queue:6379; do
+	log "waiting for $target"
+	wait-for-it -q -t 180 "$target" || { log "ERROR: $target did not answer in 180 s"; exit 1; }
+done
+
+log "configuring the bench (common_site_config.json)"
+bench set-config -g db_host "${DB_HOST:-db}"
+bench set-config -gp db_port "${DB_PORT:-3306}"
+bench set-config -g redis_cache "redis://redis-cache:6379"
+bench set-config -g redis_queue "redis://redis-queue:6379"
+bench set-config -g redis_socketio "redis://redis-queue:6379"
+bench set-config -gp socketio_port 9000
+bench set-config -g default_site "$SITE"
+
+if [[ -f "sites/$SITE/site_config.json" ]]; then
+	log "site $SITE exists: migrating"
+	bench --site "$SITE" migrate
+else
+	log "creating site $SITE with erpnext and yam_agri_core (first start, takes several minutes)"
+	bench new-site "$SITE" \
+		--mariadb-user-host-login-scope='%' \
+		--db-root-username root \
+		--db-root-password "${DB_ROOT_PASSWORD:?DB_ROOT_PASSWORD is not set}" \
+		--admin-password "${ADMIN_PASSWORD:?ADMIN_PASSWORD is not set}" \
+		--install-app erpnext \
+		--install-app yam_agri_core \
+		--set-default
+fi
+
+installed="$(bench --site "$SITE" list-apps 2>/dev/null || true)"
+if [[ "$installed" != *yam_agri_core* ]]; then
+	log "yam_agri_core is not installed on $SITE yet: installing"
+	bench --site "$SITE" install-app yam_agri_core
+fi
+
+bench --site "$SITE" scheduler enable
+
+if [[ -n "${MAIL_SERVER:-}" ]]; then
+	log "outgoing mail through ${MAIL_SERVER}:${MAIL_PORT:-1025} (site config fallback account)"
+	bench --site "$SITE" set-config mail_server "$MAIL_SERVER"
+	bench --site "$SITE" set-config -p mail_port "${MAIL_PORT:-1025}"
+	bench --site "$SITE" set-config -p use_ssl 0
+	bench --site "$SITE" set-config -p use_tls 0
+	bench --site "$SITE" set-config auto_email_id "${MAIL_SENDER:-alerts@yam.localhost}"
+fi
+
+if [[ "${LOAD_DEMO_DATA:-0}" == "1" ]]; then
+	log "loading demo data (idempotent)"
+	bench --site "$SITE" execute yam_agri_core.demo.make_demo_data \
+		|| log "WARNING: demo data failed; the site works, retry with: bash run.sh bench --site $SITE execute yam_agri_core.demo.make_demo_data"
+fi
+
+log "done: $SITE is ready"

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Container healthchecks for the yam-agri-core services: healthcheck.sh backend|frontend|websocket|worker|scheduler
+set -euo pipefail
+
+SITE="${SITE_NAME:-yam.localhost}"
+
+tcp_open() { # host port
+	timeout 3 bash -c "</dev/tcp/$1/$2" 2>/dev/null
+}
+
+ping_url() { # url
+	local body
+	body="$(curl -fsS --max-time 8 -H "X-Frappe-Site-Name: $SITE" -H "Host: $SITE" "$1")" || return 1
+	[[ "$body" == *'"pong"'* ]]
+}
+
+pid1_is() { # word expected in the command line of PID 1
+	tr '\0' ' ' </proc/1/cmdline | grep -q -- "$1"
+}
+
+case "${1:-}" in
+backend) ping_url "http://127.0.0.1:8000/api/method/frappe.ping" ;;
+frontend) ping_url "http://127.0.0.1:8080/api/method/frappe.ping" ;;
+websocket) tcp_open 127.0.0.1 9000 ;;
+worker) pid1_is worker && tcp_open redis-queue 6379 && tcp_open db 3306 ;;
+scheduler) pid1_is schedule && tcp_open redis-queue 6379 && tcp_open db 3306 ;;
+*)
+	echo "usage: healthcheck.sh backend|frontend|websocket|worker|scheduler" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,270 @@
+"""The compose stack's promises, checked statically (no Docker engine needed).
+
+docker-compose.yaml must validate against the Compose specification's JSON schema (tests/data/compose-spec.json,
+from the compose-spec project), and keep what issue 4 and the runbook promise: pinned images, restart policies,
+healthchecks, memory limits under 3 GB, port 8000, durable MariaDB, the one-shot site job, the simulators.
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yaml"
+SCHEMA = ROOT / "tests" / "data" / "compose-spec.json"
+DOCKERFILE = ROOT / "docker" / "Dockerfile"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+ONE_SHOT = {"create-site"}
+REQUIRED_SERVICES = {
+	"db",
+	"redis-cache",
+	"redis-queue",
+	"create-site",
+	"backend",
+	"websocket",
+	"queue-short",
+	"queue-long",
+	"scheduler",
+	"frontend",
+	"mailpit",
+	"mock_iot",
+	"mock_scale",
+}
+FRAPPE_SERVICES = {"backend", "websocket", "queue-short", "queue-long", "scheduler", "frontend"}
+VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
+
+
+def interpolate(value, env):
+	"""Compose-style ${VAR}, ${VAR:-default}, ${VAR:?err} and $$ on every string of a loaded document."""
+	if isinstance(value, dict):
+		return {k: interpolate(v, env) for k, v in value.items()}
+	if isinstance(value, list):
+		return [interpolate(v, env) for v in value]
+	if not isinstance(value, str):
+		return value
+
+	def repl(m):
+		name, op, arg = m.group(1), m.group(2), m.group(3)
+		val = env.get(name)
+		if op in (":-", "-"):
+			return val if val else (arg or "")
+		if op in (":?", "?"):
+			if not val:
+				raise KeyError(f"{name}: {arg}")
+			return val
+		return val or ""
+
+	return VAR_RE.sub(repl, value).replace("$$", "$")
+
+
+def parse_env_file(path):
+	env = {}
+	for line in path.read_text().splitlines():
+		line = line.strip()
+		if line and not line.startswith("#") and "=" in line:
+			key, _, value = line.partition("=")
+			env[key.strip()] = value.strip()
+	return env
+
+
+@pytest.fixture(scope="module")
+def raw():
+	return yaml.safe_load(COMPOSE.read_text())
+
+
+@pytest.fixture(scope="module")
+def env():
+	return parse_env_file(ENV_EXAMPLE)
+
+
+@pytest.fixture(scope="module")
+def stack(raw, env):
+	"""The compose file as docker compose sees it with .env.example's settings."""
+	return interpolate(raw, env)
+
+
+@pytest.fixture(scope="module")
+def services(stack):
+	return stack["services"]
+
+
+def parse_mem(value):
+	m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([bkmg]?)b?", str(value).strip().lower())
+	assert m, f"unreadable memory size {value!r}"
+	return int(float(m.group(1)) * {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[m.group(2)])
+
+
+def test_schema_file_is_the_compose_spec():
+	schema = json.loads(SCHEMA.read_text())
+	assert schema["title"] == "Compose Specification"
+	assert "service" in schema["definitions"]
+
+
+@pytest.mark.parametrize("interpolated", [False, True])
+def test_compose_validates_against_compose_spec_schema(raw, stack, interpolated):
+	schema = json.loads(SCHEMA.read_text())
+	doc = stack if interpolated else raw
+	# top-level x- extension fields hold YAML anchors; the spec allows them (patternProperties ^x-)
+	validator = jsonschema.Draft7Validator(schema)
+	errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+	assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+
+
+def test_schema_rejects_a_broken_compose_file():
+	"""The validation above has teeth: a typo'd key and a wrong type are caught."""
+	schema = json.loads(SCHEMA.read_text())
+	bad = {"services": {"web": {"image": "nginx:1.27", "restartt": "always", "ports": 8000}}}
+	assert list(jsonschema.Draft7Validator(schema).iter_errors(bad))
+
+
+def test_every_service_of_the_issue_is_there(services):
+	assert REQUIRED_SERVICES <= set(services), REQUIRED_SERVICES - set(services)
+
+
+def test_images_are_pinned(services, stack):
+	for name, svc in services.items():
+		image = svc.get("image")
+		assert image, f"{name} has no image"
+		ref = image.split("@")[0]
+		assert "@sha256:" in image or re.search(r":[^/:]+$", ref), f"{name}: image {image} has no tag"
+		tag = ref.rsplit(":", 1)[-1]
+		assert tag not in ("latest", "stable", "main", "develop", "edge"), f"{name}: floating tag {image}"
+	args = services["backend"]["build"]["args"]
+	assert re.fullmatch(r"frappe/erpnext:v15\.\d+\.\d+", args["ERPNEXT_IMAGE"]), args
+
+
+def test_app_image_is_built_from_pinned_erpnext_v15():
+	text = DOCKERFILE.read_text()
+	m = re.search(r"^ARG ERPNEXT_IMAGE=(\S+)$", text, re.M)
+	assert m and re.fullmatch(r"frappe/erpnext:v15\.\d+\.\d+", m.group(1)), "base image must be a pinned v15"
+	assert re.search(r"^FROM \$\{ERPNEXT_IMAGE\}$", text, re.M)
+	assert "latest" not in text
+	# the app and its assets are baked in at build time
+	assert "pip install" in text and "bench build --app yam_agri_core" in text
+	assert "apps.txt" in text
+
+
+def test_dockerfile_and_compose_agree_on_base_image(services):
+	m = re.search(r"^ARG ERPNEXT_IMAGE=(\S+)$", DOCKERFILE.read_text(), re.M)
+	assert services["backend"]["build"]["args"]["ERPNEXT_IMAGE"] == m.group(1)
+
+
+def test_long_running_services_restart_and_have_healthchecks(services):
+	for name, svc in services.items():
+		if name in ONE_SHOT:
+			continue
+		assert svc.get("restart") in ("always", "unless-stopped"), f"{name}: restart={svc.get('restart')}"
+		hc = svc.get("healthcheck")
+		assert hc and hc.get("test") and not hc.get("disable"), f"{name} has no healthcheck"
+		assert hc.get("interval") and hc.get("retries"), f"{name}: healthcheck needs interval and retries"
+
+
+def test_one_shot_site_job(services):
+	job = services["create-site"]
+	assert job.get("restart") == "no"
+	assert "bootstrap-site.sh" in " ".join(job["command"])
+	for dep in ("db", "redis-cache", "redis-queue"):
+		assert job["depends_on"][dep]["condition"] == "service_healthy"
+	# every Frappe process waits until the site exists / is migrated
+	for name in FRAPPE_SERVICES - {"frontend"}:
+		assert services[name]["depends_on"]["create-site"]["condition"] == "service_completed_successfully", name
+	bootstrap = (ROOT / "docker" / "bootstrap-site.sh").read_text()
+	assert "new-site" in bootstrap and "migrate" in bootstrap
+	assert "--install-app erpnext" in bootstrap and "--install-app yam_agri_core" in bootstrap
+
+
+def test_memory_limits_total_under_3_gb(services):
+	total = 0
+	for name, svc in services.items():
+		limit = svc.get("mem_limit") or svc.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory")
+		assert limit, f"{name} has no memory limit"
+		total += parse_mem(limit)
+	assert total < 3 * 1000**3, f"memory limits add up to {total / 1024**2:.0f} MiB"
+
+
+def test_port_8000_is_published_by_the_frontend(services):
+	ports = services["frontend"]["ports"]
+	assert any(str(p).endswith(":8000:8080") or str(p) == "8000:8080" for p in ports), ports
+	# nothing else grabs 8000 on the host
+	for name, svc in services.items():
+		if name != "frontend":
+			assert not any(":8000:" in str(p) or str(p).startswith("8000:") for p in svc.get("ports", [])), name
+
+
+def test_mariadb_is_10_6_utf8mb4_and_durable(services, stack):
+	db = services["db"]
+	assert re.fullmatch(r"mariadb:10\.6\.\d+", db["image"])
+	cmd = " ".join(db["command"])
+	assert "--character-set-server=utf8mb4" in cmd and "--collation-server=utf8mb4_unicode_ci" in cmd
+	assert "--innodb-flush-log-at-trx-commit=1" in cmd
+	assert any(v.endswith(":/var/lib/mysql") and not v.startswith("/") for v in db["volumes"])
+	assert "db-data" in stack["volumes"]
+	assert "ping" in " ".join(db["healthcheck"]["test"])
+
+
+def test_redis_cache_and_durable_queue(services, stack):
+	assert "redis-server" in services["redis-cache"]["command"]
+	queue = services["redis-queue"]
+	assert "--appendonly" in queue["command"] and "yes" in queue["command"]
+	assert any(v.endswith(":/data") for v in queue["volumes"])
+	env = services["backend"]["environment"]
+	assert env["FRAPPE_REDIS_CACHE"].startswith("redis://redis-cache")
+	assert env["FRAPPE_REDIS_QUEUE"].startswith("redis://redis-queue")
+
+
+def test_frappe_processes(services):
+	assert "gunicorn" in " ".join(services["backend"]["command"])
+	assert services["websocket"]["command"][-1].endswith("socketio.js")
+	assert services["queue-short"]["command"][:3] == ["bench", "worker", "--queue"]
+	assert "short" in services["queue-short"]["command"][3]
+	assert "long" in services["queue-long"]["command"][3]
+	assert services["scheduler"]["command"] == ["bench", "schedule"]
+	for name in FRAPPE_SERVICES:
+		vols = services[name]["volumes"]
+		assert any(v.startswith("sites:") for v in vols), name
+
+
+def test_simulators_and_mail_catcher(services):
+	for name in ("mock_iot", "mock_scale"):
+		svc = services[name]
+		script = svc["command"][-1].split("/simulators/")[-1]
+		assert (ROOT / "simulators" / script).is_file(), script
+		assert svc["environment"]["YAM_URL"].startswith("http://backend")
+	assert services["mailpit"]["image"].startswith("axllent/mailpit:v")
+
+
+def test_healthcheck_scripts_exist_and_are_copied(services):
+	dockerfile = DOCKERFILE.read_text()
+	for name in ("entrypoint.sh", "bootstrap-site.sh", "healthcheck.sh"):
+		path = ROOT / "docker" / name
+		assert path.is_file() and os.access(path, os.X_OK), name
+		assert f"docker/{name}" in dockerfile
+	modes = set()
+	for svc in services.values():
+		test = svc.get("healthcheck", {}).get("test", [])
+		if any("healthcheck.sh" in t for t in test):
+			modes.add(test[-1])
+	script = (ROOT / "docker" / "healthcheck.sh").read_text()
+	for mode in modes:
+		assert re.search(rf"^{mode}\)", script, re.M), f"healthcheck.sh has no '{mode}' case"
+
+
+def test_every_variable_has_a_default_or_is_in_env_example(raw, env):
+	text = COMPOSE.read_text()
+	for m in VAR_RE.finditer(text):
+		name, op = m.group(1), m.group(2)
+		if op in (":-", "-"):
+			continue
+		assert name in env, f"${{{name}}} is required by docker-compose.yaml but missing in .env.example"
+
+
+def test_env_example_has_the_runbook_settings(env):
+	for key in ("SITE_NAME", "DB_ROOT_PASSWORD", "ADMIN_PASSWORD", "HTTP_PORT", "COMPOSE_PROFILES"):
+		assert key in env
+	assert env["HTTP_PORT"] == "8000"
