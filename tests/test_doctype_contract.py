@@ -185,7 +185,10 @@ CONTRACT = {
 				],
 			),
 			"severity": ("Select", ["Critical", "Major", "Minor"]),
-			"status": ("Select", ["Open", "Under Investigation", "Corrective Action", "Verification", "Closed"]),
+			"status": (
+				"Select",
+				["Open", "Under Investigation", "Corrective Action", "Verification", "Closed"],
+			),
 			"site": ("Link", "Site"),
 			"lot": ("Link", "Lot"),
 			"scale_ticket": ("Link", "Scale Ticket"),
@@ -329,7 +332,9 @@ def test_links_resolve(doctype):
 	for field in DOCTYPES[doctype]["fields"]:
 		if field["fieldtype"] in ("Link", "Table", "Table MultiSelect"):
 			target = field["options"]
-			assert target in DOCTYPES or target in FRAMEWORK_DOCTYPES, f"{doctype}.{field['fieldname']} -> {target}"
+			assert target in DOCTYPES or target in FRAMEWORK_DOCTYPES, (
+				f"{doctype}.{field['fieldname']} -> {target}"
+			)
 		if field["fieldtype"] == "Table":
 			assert DOCTYPES[field["options"]].get("istable") == 1
 
@@ -359,7 +364,9 @@ def test_permissions_name_known_roles(doctype):
 
 
 def perm(doctype: str, role: str) -> dict:
-	return next((p for p in DOCTYPES[doctype]["permissions"] if p["role"] == role and not p.get("permlevel")), {})
+	return next(
+		(p for p in DOCTYPES[doctype]["permissions"] if p["role"] == role and not p.get("permlevel")), {}
+	)
 
 
 @pytest.mark.parametrize("doctype", sorted(CONTRACT))
@@ -397,7 +404,9 @@ def dotted_paths(value) -> list[str]:
 	return []
 
 
-HOOK_PATHS = sorted({p for name in dir(hooks) if not name.startswith("_") for p in dotted_paths(getattr(hooks, name))})
+HOOK_PATHS = sorted(
+	{p for name in dir(hooks) if not name.startswith("_") for p in dotted_paths(getattr(hooks, name))}
+)
 
 
 def test_hooks_wire_something():
@@ -420,10 +429,11 @@ def test_site_isolation_hooks_cover_every_site_bearing_doctype():
 		assert doctype in hooks.has_permission
 
 
-def test_required_apps_resolve_locally():
-	# "owner/repo" or URLs make bench look the app up on the network; a plain name does not.
+def test_required_apps_resolve_without_network():
+	# install-app resolves a bare app name by asking GitHub for its org; "org/app" needs no lookup.
+	assert hooks.required_apps == ["frappe/erpnext"]
 	for app in hooks.required_apps:
-		assert re.fullmatch(r"[a-z_]+", app)
+		assert re.fullmatch(r"[a-z0-9_-]+/[a-z0-9_]+", app)
 
 
 def test_whitelisted_methods_are_typed():

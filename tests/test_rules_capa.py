@@ -7,7 +7,9 @@ from yam_agri_core.rules.messages import RuleError
 
 QM = {"Quality Manager"}
 OP = {"Site Operator"}
-FULL = capa.Evidence(root_cause="Scale drift", corrective_action="Recalibrated", verification_result="Effective")
+FULL = capa.Evidence(
+	root_cause="Scale drift", corrective_action="Recalibrated", verification_result="Effective"
+)
 
 
 @pytest.mark.parametrize(
@@ -51,7 +53,9 @@ def test_new_nonconformance_starts_open():
 
 def test_leaving_investigation_needs_root_cause():
 	with pytest.raises(RuleError) as error:
-		capa.validate_transition("Under Investigation", "Corrective Action", "Minor", capa.Evidence(root_cause=" "), QM)
+		capa.validate_transition(
+			"Under Investigation", "Corrective Action", "Minor", capa.Evidence(root_cause=" "), QM
+		)
 	assert error.value.field == "root_cause"
 
 
@@ -79,4 +83,6 @@ def test_only_a_quality_manager_closes_a_critical_nc():
 
 @pytest.mark.parametrize("severity, days", [("Critical", 7), ("Major", 14), ("Minor", 30)])
 def test_default_due_dates(severity, days):
-	assert capa.default_due_date(severity, dt.date(2026, 1, 1)) == dt.date(2026, 1, 1) + dt.timedelta(days=days)
+	assert capa.default_due_date(severity, dt.date(2026, 1, 1)) == dt.date(2026, 1, 1) + dt.timedelta(
+		days=days
+	)

@@ -45,7 +45,9 @@ def test_status_follows_dates_whatever_was_requested():
 
 
 def test_renewed_certificate_becomes_active_again():
-	assert status(current="Expired", requested="Expired", expiry_date=TODAY + dt.timedelta(days=365)) == "Active"
+	assert (
+		status(current="Expired", requested="Expired", expiry_date=TODAY + dt.timedelta(days=365)) == "Active"
+	)
 
 
 def test_revocation_needs_a_quality_manager_and_a_reason():

@@ -6,7 +6,13 @@ import pytest
 from yam_agri_core.rules.ingest import parse_reading
 from yam_agri_core.rules.messages import RuleError
 
-GOOD = {"device": " T-01 ", "observed_at": "2026-03-01T14:30:00", "metric": "Temperature", "value": "22.5", "unit": "C"}
+GOOD = {
+	"device": " T-01 ",
+	"observed_at": "2026-03-01T14:30:00",
+	"metric": "Temperature",
+	"value": "22.5",
+	"unit": "C",
+}
 
 
 def test_good_reading():
@@ -22,7 +28,10 @@ def test_site_is_upper_cased():
 
 
 def test_timezone_is_kept_for_the_caller():
-	assert parse_reading({**GOOD, "observed_at": "2026-03-01T14:30:00+03:00"}, 1)["observed_at"].tzinfo is not None
+	assert (
+		parse_reading({**GOOD, "observed_at": "2026-03-01T14:30:00+03:00"}, 1)["observed_at"].tzinfo
+		is not None
+	)
 
 
 @pytest.mark.parametrize(

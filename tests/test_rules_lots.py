@@ -28,7 +28,9 @@ def test_allowed_moves_for_a_quality_manager(old, new):
 	lots.validate_status_change(old, new, QM)
 
 
-@pytest.mark.parametrize("old, new", [("Received", "Draft"), ("Released", "In Storage"), ("In Storage", "Received")])
+@pytest.mark.parametrize(
+	"old, new", [("Received", "Draft"), ("Released", "In Storage"), ("In Storage", "Received")]
+)
 def test_lots_never_move_back(old, new):
 	with pytest.raises(RuleError) as error:
 		lots.validate_status_change(old, new, QM)
@@ -79,7 +81,9 @@ def test_declared_quantity_must_be_positive(declared):
 	assert error.value.field == "declared_qty_kg"
 
 
-@pytest.mark.parametrize("available, ok", [(0, True), (3000, True), (1500.5, True), (-1, False), (3000.01, False)])
+@pytest.mark.parametrize(
+	"available, ok", [(0, True), (3000, True), (1500.5, True), (-1, False), (3000.01, False)]
+)
 def test_available_between_zero_and_declared(available, ok):
 	if ok:
 		lots.validate_quantities(3000, available)
@@ -108,7 +112,9 @@ def test_dates():
 	assert error.value.field == "harvest_date"
 
 
-@pytest.mark.parametrize("season, ok", [("2026-Spring", True), ("2025-Autumn", True), ("Spring", False), ("26-Spring", False)])
+@pytest.mark.parametrize(
+	"season, ok", [("2026-Spring", True), ("2025-Autumn", True), ("Spring", False), ("26-Spring", False)]
+)
 def test_season(season, ok):
 	if ok:
 		lots.validate_season(season)

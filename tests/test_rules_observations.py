@@ -104,7 +104,9 @@ def test_fahrenheit_is_a_known_unit_but_wrong_for_bin_temperature():
 	assert reading(unit="°F", value=72).flag == "Quarantine"
 
 
-@pytest.mark.parametrize("raw, canonical", [("C", "°C"), (" degC ", "°C"), ("%RH", "%"), ("PPM", "ppm"), ("ºC", "°C")])
+@pytest.mark.parametrize(
+	"raw, canonical", [("C", "°C"), (" degC ", "°C"), ("%RH", "%"), ("PPM", "ppm"), ("ºC", "°C")]
+)
 def test_unit_aliases(raw, canonical):
 	assert normalize_unit(raw) == canonical
 
@@ -116,7 +118,10 @@ def test_unknown_unit_is_an_input_error_naming_the_field(raw):
 	assert error.value.field == "unit" and error.value.kind == "unit"
 
 
-@pytest.mark.parametrize("metric, value, unit", [("Temperature", 150, "°C"), ("Humidity", 101, "%"), ("CO2", -5, "ppm"), ("Temperature", -41, "°C")])
+@pytest.mark.parametrize(
+	"metric, value, unit",
+	[("Temperature", 150, "°C"), ("Humidity", 101, "%"), ("CO2", -5, "ppm"), ("Temperature", -41, "°C")],
+)
 def test_physically_impossible_values(metric, value, unit):
 	result = reading(metric=metric, value=value, unit=unit)
 	assert result.flag == "Quarantine"

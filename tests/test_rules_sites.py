@@ -6,7 +6,11 @@ from yam_agri_core.rules.sites import LinkedRecord, check_same_site, normalize_s
 
 @pytest.mark.parametrize(
 	"raw, expected",
-	[("YEM-TAI-SILO-01", "YEM-TAI-SILO-01"), (" yem-tai-silo-01 ", "YEM-TAI-SILO-01"), ("yem sana farm", "YEM-SANA-FARM")],
+	[
+		("YEM-TAI-SILO-01", "YEM-TAI-SILO-01"),
+		(" yem-tai-silo-01 ", "YEM-TAI-SILO-01"),
+		("yem sana farm", "YEM-SANA-FARM"),
+	],
 )
 def test_site_codes_are_upper_case(raw, expected):
 	assert normalize_site_code(raw) == expected
@@ -45,4 +49,7 @@ def test_site_condition_unrestricted():
 
 
 def test_site_condition_lists_granted_sites_quoted():
-	assert site_condition("`tabLot`.`site`", ["B", "A", "A", "O'X"], quote) == "`tabLot`.`site` in ('A', 'B', 'O''X')"
+	assert (
+		site_condition("`tabLot`.`site`", ["B", "A", "A", "O'X"], quote)
+		== "`tabLot`.`site` in ('A', 'B', 'O''X')"
+	)

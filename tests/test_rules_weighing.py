@@ -59,7 +59,14 @@ def test_deviation_is_signed():
 
 @pytest.mark.parametrize(
 	"gross, tare, field",
-	[(0, 0, "gross_kg"), (-5, 0, "gross_kg"), (None, 0, "gross_kg"), (100, -1, "tare_kg"), (100, 100, "tare_kg"), (100, 150, "tare_kg")],
+	[
+		(0, 0, "gross_kg"),
+		(-5, 0, "gross_kg"),
+		(None, 0, "gross_kg"),
+		(100, -1, "tare_kg"),
+		(100, 100, "tare_kg"),
+		(100, 150, "tare_kg"),
+	],
 )
 def test_bad_weights_name_the_field(gross, tare, field):
 	with pytest.raises(RuleError) as error:

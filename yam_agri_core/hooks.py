@@ -5,8 +5,9 @@ app_description = "Cereal supply-chain quality and traceability for farms, silos
 app_email = "it@yam-agri.example"
 app_license = "mit"
 
-# A plain app name: bench and install-app resolve it from the local bench, never from the network.
-required_apps = ["erpnext"]
+# "org/app", never a bare name: for a bare name Frappe v15's install-app asks GitHub which org owns
+# the app (frappe.installer.find_org), which fails on an offline site. "frappe/erpnext" resolves locally.
+required_apps = ["frappe/erpnext"]
 
 # Installation
 # ------------
@@ -39,6 +40,12 @@ has_permission = {
 	"Observation": "yam_agri_core.permissions.has_site_permission",
 	"Certificate": "yam_agri_core.permissions.has_site_permission",
 	"Nonconformance": "yam_agri_core.permissions.has_site_permission",
+}
+
+# Frappe methods that would bypass site isolation
+override_whitelisted_methods = {
+	"frappe.client.get_count": "yam_agri_core.overrides.get_count",
+	"frappe.client.validate_link": "yam_agri_core.overrides.validate_link",
 }
 
 # Scheduled tasks

@@ -14,6 +14,7 @@ from yam_agri_core.validation import check_links_same_site, rules_enforced
 
 class ScaleTicket(Document):
 	def validate(self):
+		self.clear_copied_nonconformance()
 		self.set_expected_net_from_lot()
 		self.set_tolerance_from_site()
 		with rules_enforced():
@@ -23,6 +24,11 @@ class ScaleTicket(Document):
 
 	def on_submit(self):
 		self.open_mismatch_nonconformance()
+
+	def clear_copied_nonconformance(self):
+		"""Only submitting links a nonconformance; a copy or an amendment starts without one."""
+		if self.is_new():
+			self.nonconformance = None
 
 	def set_expected_net_from_lot(self):
 		if not self.expected_net_kg and self.lot:
@@ -72,21 +78,22 @@ class ScaleTicket(Document):
 	def open_mismatch_nonconformance(self):
 		"""A mismatched ticket opens exactly one Weight Mismatch nonconformance, linked both ways.
 
-		An amendment of a mismatched ticket carries its nonconformance over instead of opening a
-		second one; a retried submit finds the one it already opened.
+		A retried submit finds the one it already opened; an amendment of a mismatched ticket carries
+		its nonconformance over instead of opening a second one.
 		"""
-		if not self.mismatch_flag or self.nonconformance:
+		if not self.mismatch_flag:
 			return
-		nc_name = frappe.db.get_value(
-			"Nonconformance", {"scale_ticket": self.name, "nc_type": "Weight Mismatch"}, "name"
+		nc_name = (
+			frappe.db.get_value("Nonconformance", {"scale_ticket": self.name, "nc_type": "Weight Mismatch"})
+			or (
+				self.amended_from and frappe.db.get_value("Scale Ticket", self.amended_from, "nonconformance")
+			)
+			or self.make_mismatch_nonconformance().name
 		)
-		if not nc_name and self.amended_from:
-			nc_name = frappe.db.get_value("Scale Ticket", self.amended_from, "nonconformance")
-		if nc_name:
+		if frappe.db.get_value("Nonconformance", nc_name, "scale_ticket") != self.name:
 			frappe.db.set_value("Nonconformance", nc_name, "scale_ticket", self.name)
-		else:
-			nc_name = self.make_mismatch_nonconformance().name
-		self.db_set("nonconformance", nc_name)
+		if self.nonconformance != nc_name:
+			self.db_set("nonconformance", nc_name)
 
 	def make_mismatch_nonconformance(self):
 		nc = frappe.get_doc(

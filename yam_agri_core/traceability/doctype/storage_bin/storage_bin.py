@@ -7,6 +7,9 @@ from yam_agri_core.validation import check_links_same_site
 
 
 class StorageBin(Document):
+	def before_insert(self):
+		self.normalize_bin_code()  # before naming: the name is {site}-{bin_code}
+
 	def validate(self):
 		self.normalize_bin_code()
 		self.validate_same_site_links()

@@ -1,0 +1,58 @@
+import frappe
+from frappe.tests.utils import FrappeTestCase
+from frappe.utils import now_datetime
+
+from yam_agri_core.api import ingest_observations
+from yam_agri_core.tests.utils import make_device, make_site, make_user, test_ignore
+
+
+class TestIngestObservations(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.site = make_site().name
+		cls.device = make_device(cls.site).name
+		cls.gateway = make_user(["Sensor Gateway"], [cls.site], "gateway")
+
+	def reading(self, **kw):
+		return {
+			"device": self.device,
+			"observed_at": now_datetime().strftime("%Y-%m-%d %H:%M:%S"),
+			"metric": "Temperature",
+			"value": 21.5,
+			"unit": "C",
+			**kw,
+		}
+
+	def test_batch_keeps_good_rows_and_reports_bad_ones_by_row(self):
+		before = frappe.db.count("Observation")
+		with self.set_user(self.gateway):
+			result = ingest_observations(
+				[
+					self.reading(),
+					self.reading(unit="bananas"),
+					self.reading(value=42),
+					self.reading(value="hot"),
+				]
+			)
+		self.assertEqual([r["row"] for r in result["accepted"]], [1, 3])
+		self.assertEqual([r["quality_flag"] for r in result["accepted"]], ["Valid", "Quarantine"])
+		self.assertEqual([r["row"] for r in result["rejected"]], [2, 4])
+		self.assertIn("2", result["rejected"][0]["error"])
+		self.assertEqual(frappe.db.count("Observation"), before + 2)
+
+	def test_unknown_device_is_kept_as_quarantine_for_its_gateway_site(self):
+		with self.set_user(self.gateway):
+			result = ingest_observations([self.reading(device="NOT-REGISTERED-9")])
+		name = result["accepted"][0]["name"]
+		doc = frappe.get_doc("Observation", name)
+		self.assertEqual((doc.quality_flag, doc.site, doc.device), ("Quarantine", self.site, None))
+		self.assertEqual(doc.reported_device_id, "NOT-REGISTERED-9")
+		self.assertIn("not registered", doc.flag_reason)
+
+	def test_user_without_create_permission_is_refused(self):
+		with (
+			self.set_user(make_user(["Auditor"], [self.site], "auditor")),
+			self.assertRaises(frappe.PermissionError),
+		):
+			ingest_observations([self.reading()])

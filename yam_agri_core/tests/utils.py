@@ -1,0 +1,148 @@
+"""Factories for integration tests (real Frappe; each test class rolls back its records)."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.permissions import add_user_permission
+from frappe.utils import add_to_date, now_datetime, today
+
+#: ERPNext and Frappe masters our DocTypes link to: Frappe's test runner would build their test
+#: records (companies, charts of accounts...) that these tests do not need. Imported by every test module.
+test_ignore = ["Company", "Warehouse", "Supplier", "User"]
+
+
+def unique(prefix: str) -> str:
+	return f"{prefix}-{frappe.generate_hash(length=6).upper()}"
+
+
+def make_site(code: str | None = None, **kwargs):
+	doc = frappe.get_doc(
+		{
+			"doctype": "Site",
+			"site_code": code or unique("TST"),
+			"site_name": kwargs.pop("site_name", "Test Silo"),
+			"site_type": kwargs.pop("site_type", "Silo"),
+			"governorate": "Ta'iz",
+			**kwargs,
+		}
+	)
+	return doc.insert(ignore_permissions=True)
+
+
+def make_bin(site: str, code: str = "B1", **kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Storage Bin",
+			"site": site,
+			"bin_code": code,
+			"bin_type": "Silo",
+			"capacity_kg": 50000,
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)
+
+
+def ensure_crop(name: str = "Wheat"):
+	if not frappe.db.exists("Crop", name):
+		frappe.get_doc({"doctype": "Crop", "crop_name": name, "max_storage_moisture_pct": 14}).insert(
+			ignore_permissions=True
+		)
+	return name
+
+
+def make_lot(site: str, qty: float = 3000, **kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Lot",
+			"lot_type": "Harvest",
+			"site": site,
+			"crop": ensure_crop(),
+			"season": "2026-Spring",
+			"declared_qty_kg": qty,
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)
+
+
+def make_device(site: str, device_type: str = "Temperature Sensor", **kwargs):
+	return frappe.get_doc(
+		{"doctype": "Device", "device_id": unique("DEV"), "device_type": device_type, "site": site, **kwargs}
+	).insert(ignore_permissions=True)
+
+
+def make_ticket(site: str, gross: float, tare: float, expected: float | None = None, submit=False, **kwargs):
+	doc = frappe.get_doc(
+		{
+			"doctype": "Scale Ticket",
+			"site": site,
+			"ticket_no": unique("T"),
+			"direction": "Inbound",
+			"gross_kg": gross,
+			"tare_kg": tare,
+			"expected_net_kg": expected,
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc
+
+
+def make_reading(
+	device: str, value: float, metric: str = "Temperature", unit: str = "°C", minutes_ago: float = 1, **kw
+):
+	return frappe.get_doc(
+		{
+			"doctype": "Observation",
+			"device": device,
+			"metric": metric,
+			"value": value,
+			"unit": unit,
+			"observed_at": add_to_date(now_datetime(), minutes=-minutes_ago),
+			**kw,
+		}
+	).insert(ignore_permissions=True)
+
+
+def make_certificate(site: str, days_to_expiry: int = 365, **kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Certificate",
+			"cert_type": "HACCP",
+			"certificate_no": unique("C"),
+			"issuing_body": "Yemen Standardization Metrology and Quality Control Organization",
+			"site": site,
+			"issue_date": add_to_date(today(), years=-1),
+			"expiry_date": add_to_date(today(), days=days_to_expiry),
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)
+
+
+def make_nc(site: str, severity: str = "Major", **kwargs):
+	return frappe.get_doc(
+		{
+			"doctype": "Nonconformance",
+			"nc_type": "Other",
+			"severity": severity,
+			"site": site,
+			"description": "Test nonconformance",
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)
+
+
+def make_user(roles: list[str], sites: list[str] = (), prefix: str = "user") -> str:
+	email = f"{prefix}-{frappe.generate_hash(length=8)}@yam-test.example"
+	frappe.get_doc(
+		{
+			"doctype": "User",
+			"email": email,
+			"first_name": prefix,
+			"send_welcome_email": 0,
+			"roles": [{"role": role} for role in roles],
+		}
+	).insert(ignore_permissions=True)
+	for site in sites:
+		add_user_permission("Site", site, email, ignore_permissions=True)
+	return email

@@ -1,0 +1,103 @@
+# Copyright (c) 2026, YAM Agri and contributors
+# For license information, please see license.txt
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from yam_agri_core.exceptions import DuplicateTicketError, SiteMismatchError, WeightError
+from yam_agri_core.tests.utils import make_device, make_lot, make_site, make_ticket, test_ignore
+
+
+class TestScaleTicket(FrappeTestCase):
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.site = make_site().name
+
+	def test_at07_clean_ticket(self):
+		ticket = make_ticket(self.site, 15000, 12000, 3000, submit=True)
+		self.assertEqual(ticket.net_kg, 3000)
+		self.assertEqual(ticket.deviation_pct, 0)
+		self.assertEqual(ticket.mismatch_flag, 0)
+		self.assertFalse(ticket.nonconformance)
+		self.assertFalse(frappe.db.exists("Nonconformance", {"scale_ticket": ticket.name}))
+
+	def test_at07_mismatch_opens_exactly_one_nonconformance_linked_both_ways(self):
+		lot = make_lot(self.site, 3000)
+		ticket = make_ticket(self.site, 14200, 12000, lot=lot.name, submit=True)
+		self.assertEqual(
+			ticket.expected_net_kg, 3000, "expected weight defaults to the lot's declared quantity"
+		)
+		self.assertEqual(ticket.tolerance_pct, 2.0, "tolerance defaults to the site's")
+		self.assertEqual(ticket.net_kg, 2200)
+		self.assertAlmostEqual(ticket.deviation_pct, -26.67, places=2)
+		self.assertEqual(ticket.mismatch_flag, 1)
+		ncs = frappe.get_all(
+			"Nonconformance",
+			filters={"scale_ticket": ticket.name},
+			fields=["name", "nc_type", "site", "lot", "status", "severity"],
+		)
+		self.assertEqual(len(ncs), 1)
+		self.assertEqual(ncs[0].nc_type, "Weight Mismatch")
+		self.assertEqual(
+			(ncs[0].site, ncs[0].lot, ncs[0].status, ncs[0].severity), (self.site, lot.name, "Open", "Major")
+		)
+		self.assertEqual(frappe.db.get_value("Scale Ticket", ticket.name, "nonconformance"), ncs[0].name)
+		ticket.reload()
+		ticket.run_method("on_submit")  # a retried submit finds the nonconformance it opened
+		self.assertEqual(frappe.db.count("Nonconformance", {"scale_ticket": ticket.name}), 1)
+
+	def test_amending_a_mismatched_ticket_keeps_one_nonconformance(self):
+		ticket = make_ticket(self.site, 14200, 12000, 3000, submit=True)
+		nc = ticket.nonconformance
+		ticket.cancel()
+		amended = frappe.copy_doc(ticket)
+		amended.amended_from = ticket.name
+		amended.docstatus = 0
+		amended.gross_kg = 14150
+		amended.insert()
+		amended.submit()
+		self.assertEqual(amended.ticket_no, ticket.ticket_no)
+		self.assertEqual(amended.nonconformance, nc)
+		self.assertEqual(frappe.db.get_value("Nonconformance", nc, "scale_ticket"), amended.name)
+		self.assertEqual(
+			frappe.db.count("Nonconformance", {"nc_type": "Weight Mismatch", "site": self.site, "name": nc}),
+			1,
+		)
+
+	def test_tare_above_gross_is_refused_naming_the_field(self):
+		before = frappe.db.count("Scale Ticket")
+		with self.assertRaises(WeightError) as error:
+			make_ticket(self.site, 12000, 15000, 3000)
+		self.assertIn("Tare Weight (kg)", str(error.exception))
+		self.assertEqual(frappe.db.count("Scale Ticket"), before)
+
+	def test_zero_gross_is_refused(self):
+		with self.assertRaises(frappe.ValidationError):
+			make_ticket(self.site, 0, 0, 3000)
+
+	def test_submitted_ticket_is_immutable(self):
+		ticket = make_ticket(self.site, 15000, 12000, 3000, submit=True)
+		ticket.reload()
+		ticket.gross_kg = 16000
+		with self.assertRaises(frappe.UpdateAfterSubmitError):
+			ticket.save()
+
+	def test_ticket_no_unique_per_site(self):
+		ticket = make_ticket(self.site, 15000, 12000, 3000)
+		with self.assertRaises(DuplicateTicketError):
+			make_ticket(self.site, 15000, 12000, 3000, ticket_no=ticket.ticket_no)
+		make_ticket(make_site().name, 15000, 12000, 3000, ticket_no=ticket.ticket_no)
+
+	def test_lot_and_scale_of_another_site_are_refused(self):
+		other = make_site().name
+		with self.assertRaises(SiteMismatchError):
+			make_ticket(self.site, 15000, 12000, 3000, lot=make_lot(other).name)
+		with self.assertRaises(SiteMismatchError):
+			make_ticket(self.site, 15000, 12000, 3000, device=make_device(other, "Scale").name)
+
+	def test_site_tolerance_applies(self):
+		site = make_site(scale_tolerance_pct=5).name
+		ticket = make_ticket(site, 3130, 0, 3000, submit=True)
+		self.assertEqual(ticket.tolerance_pct, 5)
+		self.assertEqual(ticket.mismatch_flag, 0)
