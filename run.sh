@@ -146,7 +146,11 @@ dc() {
 }
 
 # container id of a service ("" when it has no container)
-container_of() { dc ps -a -q "$1" 2>/dev/null | head -n 1; }
+container_of() {
+	local ids
+	ids="$(dc ps -a -q "$1" 2>/dev/null || true)"
+	printf '%s' "${ids%%$'\n'*}"
+}
 
 require_backend() {
 	local id state
@@ -342,7 +346,8 @@ verify_backup() {
 		fi
 	done
 	((ok == 0)) || return 1
-	if ! gzip -dc "$dir/frappe-backup.sql.gz" | grep -q -m 1 'CREATE TABLE'; then
+	# (process substitution, not a pipe: grep stops early and gzip's SIGPIPE must not count as failure)
+	if ! grep -q -m 1 'CREATE TABLE' < <(gzip -dc "$dir/frappe-backup.sql.gz" 2>/dev/null); then
 		blog "ERROR: frappe-backup.sql.gz holds no table (not a database dump)"
 		return 1
 	fi
@@ -701,8 +706,11 @@ cmd_logs() {
 	if [[ "$svc" == "frappe" ]]; then
 		svc=backend # the old runbook's name
 	fi
-	if [[ -n "$svc" ]] && ! dc config --services 2>/dev/null | grep -qx -- "$svc"; then
-		die "$E_USAGE" "no service '$svc' in the stack" "services: $(dc config --services 2>/dev/null | tr '\n' ' ')"
+	if [[ -n "$svc" ]]; then
+		local services
+		services="$(dc config --services 2>/dev/null || true)"
+		grep -qx -- "$svc" <<<"$services" ||
+			die "$E_USAGE" "no service '$svc' in the stack" "services: $(tr '\n' ' ' <<<"$services")"
 	fi
 	if [[ -n "$svc" ]]; then
 		dc logs -f --tail 200 "$svc"

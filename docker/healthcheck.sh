@@ -15,7 +15,9 @@ ping_url() { # url
 }
 
 pid1_is() { # word expected in the command line of PID 1
-	tr '\0' ' ' </proc/1/cmdline | grep -q -- "$1"
+	local cmdline
+	cmdline="$(tr '\0' ' ' </proc/1/cmdline)"
+	[[ "$cmdline" == *"$1"* ]]
 }
 
 case "${1:-}" in

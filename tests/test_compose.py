@@ -173,7 +173,9 @@ def test_one_shot_site_job(services):
 		assert job["depends_on"][dep]["condition"] == "service_healthy"
 	# every Frappe process waits until the site exists / is migrated
 	for name in FRAPPE_SERVICES - {"frontend"}:
-		assert services[name]["depends_on"]["create-site"]["condition"] == "service_completed_successfully", name
+		assert services[name]["depends_on"]["create-site"]["condition"] == "service_completed_successfully", (
+			name
+		)
 	bootstrap = (ROOT / "docker" / "bootstrap-site.sh").read_text()
 	assert "new-site" in bootstrap and "migrate" in bootstrap
 	assert "--install-app erpnext" in bootstrap and "--install-app yam_agri_core" in bootstrap
@@ -182,7 +184,9 @@ def test_one_shot_site_job(services):
 def test_memory_limits_total_under_3_gb(services):
 	total = 0
 	for name, svc in services.items():
-		limit = svc.get("mem_limit") or svc.get("deploy", {}).get("resources", {}).get("limits", {}).get("memory")
+		limit = svc.get("mem_limit") or svc.get("deploy", {}).get("resources", {}).get("limits", {}).get(
+			"memory"
+		)
 		assert limit, f"{name} has no memory limit"
 		total += parse_mem(limit)
 	assert total < 3 * 1000**3, f"memory limits add up to {total / 1024**2:.0f} MiB"
@@ -194,7 +198,9 @@ def test_port_8000_is_published_by_the_frontend(services):
 	# nothing else grabs 8000 on the host
 	for name, svc in services.items():
 		if name != "frontend":
-			assert not any(":8000:" in str(p) or str(p).startswith("8000:") for p in svc.get("ports", [])), name
+			assert not any(":8000:" in str(p) or str(p).startswith("8000:") for p in svc.get("ports", [])), (
+				name
+			)
 
 
 def test_mariadb_is_10_6_utf8mb4_and_durable(services, stack):
