@@ -38,3 +38,24 @@ class TestInstall(FrappeTestCase):
 	def test_observation_history_index_exists(self):
 		indexes = frappe.db.sql("show index from `tabObservation`", as_dict=True)
 		self.assertIn("device", {i.Column_name for i in indexes if i.Seq_in_index == 1})
+
+
+class TestArabic(FrappeTestCase):
+	def test_arabic_translations_are_loaded(self):
+		from frappe.translate import get_all_translations
+
+		self.assertEqual(get_all_translations("ar").get("Scale Ticket"), "تذكرة ميزان")
+
+	def test_rule_errors_reach_the_user_in_arabic(self):
+		from yam_agri_core.exceptions import WeightError
+		from yam_agri_core.tests.utils import make_site, make_ticket
+
+		site = make_site().name
+		lang = frappe.local.lang
+		frappe.local.lang = "ar"
+		try:
+			with self.assertRaises(WeightError) as error:
+				make_ticket(site, 12000, 15000, 3000)
+		finally:
+			frappe.local.lang = lang
+		self.assertIn("وزن الفارغ", str(error.exception))
