@@ -11,6 +11,8 @@ import frappe
 from frappe.permissions import add_user_permission
 from frappe.utils import add_days, add_to_date, now_datetime, today
 
+from yam_agri_core.permissions import ISOLATED_DOCTYPES
+
 SITES = (
 	# code, name, Arabic name, type, governorate, tolerance
 	("YEM-TAI-SILO-01", "Ta'iz Central Silo", "صومعة تعز المركزية", "Silo", "Ta'iz", 2.0),
@@ -110,19 +112,7 @@ def make_demo_data() -> dict:
 	_make_certificates(lots)
 	_make_nonconformances(lots)
 	_make_users()
-	return {
-		doctype: frappe.db.count(doctype)
-		for doctype in (
-			"Site",
-			"Storage Bin",
-			"Device",
-			"Lot",
-			"Scale Ticket",
-			"Observation",
-			"Certificate",
-			"Nonconformance",
-		)
-	}
+	return {doctype: frappe.db.count(doctype) for doctype in ISOLATED_DOCTYPES}
 
 
 def _ensure(doctype: str, name: str, **values):

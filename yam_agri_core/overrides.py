@@ -13,9 +13,9 @@ import frappe
 from frappe import client
 from frappe.model.db_query import DatabaseQuery
 
-from yam_agri_core.permissions import SITE_DOCTYPES
+from yam_agri_core.permissions import ISOLATED_DOCTYPES
 
-ISOLATED = frozenset((*SITE_DOCTYPES, "Site"))
+ISOLATED = frozenset(ISOLATED_DOCTYPES)
 
 
 @frappe.whitelist()

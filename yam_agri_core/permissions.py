@@ -24,6 +24,8 @@ SITE_DOCTYPES = (
 	"Certificate",
 	"Nonconformance",
 )
+#: Every DocType whose records belong to a site (a Site belongs to itself).
+ISOLATED_DOCTYPES = ("Site", *SITE_DOCTYPES)
 
 
 def is_unrestricted(user: str) -> bool:
@@ -81,7 +83,7 @@ def get_file_query_conditions(user: str | None = None, doctype: str | None = Non
 	allowed = get_allowed_sites(user)
 	if allowed is None:
 		return ""
-	attached_to = ", ".join(frappe.db.escape(dt) for dt in (*SITE_DOCTYPES, "Site"))
+	attached_to = ", ".join(frappe.db.escape(dt) for dt in ISOLATED_DOCTYPES)
 	visible = [
 		"`tabFile`.`attached_to_doctype` is null",
 		f"`tabFile`.`attached_to_doctype` not in ({attached_to})",

@@ -1,6 +1,7 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
+from yam_agri_core.permissions import ISOLATED_DOCTYPES
 from yam_agri_core.rules.roles import APP_ROLES, ROLE_PROFILES
 from yam_agri_core.setup.install import after_install
 
@@ -19,17 +20,7 @@ class TestInstall(FrappeTestCase):
 		self.assertEqual(frappe.db.count("Crop", {"name": "Wheat"}), 1)
 
 	def test_doctypes_are_ours(self):
-		for doctype in (
-			"Site",
-			"Crop",
-			"Storage Bin",
-			"Device",
-			"Lot",
-			"Scale Ticket",
-			"Observation",
-			"Certificate",
-			"Nonconformance",
-		):
+		for doctype in ("Crop", *ISOLATED_DOCTYPES):
 			self.assertEqual(
 				frappe.db.get_value("DocType", doctype, "module"), frappe.get_meta(doctype).module
 			)

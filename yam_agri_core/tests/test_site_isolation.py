@@ -13,6 +13,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import set_request
 
 from yam_agri_core.api import ingest_observations
+from yam_agri_core.permissions import ISOLATED_DOCTYPES
 from yam_agri_core.quality.doctype.certificate.certificate import revoke_certificate
 from yam_agri_core.tests.utils import (
 	make_bin,
@@ -58,6 +59,9 @@ class TestSiteIsolation(FrappeTestCase):
 		cls.user_a = make_user(ROLES, [cls.site_a], "site-a")
 		cls.nobody = make_user(ROLES, [], "no-grant")
 		cls.admin = make_user(["System Manager"], [], "it-admin")
+
+	def test_every_site_bearing_doctype_is_covered(self):
+		self.assertEqual(set(self.a), set(ISOLATED_DOCTYPES))
 
 	def test_list_and_report_view(self):
 		for doctype in self.a:
