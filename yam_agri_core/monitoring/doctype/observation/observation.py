@@ -52,6 +52,7 @@ class Observation(Document):
 
 	def set_quality_flag(self):
 		observed_at = get_datetime(self.observed_at)
+		band = thresholds.resolve_band(self.metric, get_site_bands(self.site), self.crop_max_moisture())
 		assessment = observations.assess(
 			metric=self.metric,
 			value=self.value,
@@ -60,8 +61,8 @@ class Observation(Document):
 			now=now_datetime(),
 			site=self.site,
 			device=self.device_state(),
-			band=thresholds.resolve_band(self.metric, get_site_bands(self.site), self.crop_max_moisture()),
-			recent_values=self.recent_values(),
+			band=band,
+			recent_values=self.recent_values(band.stuck_repeat_count),
 			previous_good=self.previous_good_reading(),
 		)
 		self.quality_flag = assessment.flag
@@ -90,11 +91,9 @@ class Observation(Document):
 			.orderby(Obs.observed_at, order=frappe.qb.desc)
 		)
 
-	def recent_values(self) -> list[float]:
-		if not self.device:
-			return []
-		count = thresholds.resolve_band(self.metric, get_site_bands(self.site)).stuck_repeat_count
-		if count <= 1:
+	def recent_values(self, count: int) -> list[float]:
+		"""The device's last ``count - 1`` values of this metric, newest first."""
+		if not self.device or count <= 1:
 			return []
 		Obs = frappe.qb.DocType("Observation")
 		return self._history_query().select(Obs.value).limit(count - 1).run(pluck=True)
