@@ -53,8 +53,8 @@ HOT_TARGET = (38.0, 43.0)  # a hot bin settles here (contract: > 35 °C is criti
 @dataclasses.dataclass
 class Faults:
 	spike_rate: float = 0.03
-	stuck_rate: float = 0.02
-	stuck_length: int = 8  # readings with the very same value
+	stuck_rate: float = 0.004
+	stuck_length: int = 24  # readings with the very same value (the server calls 20 in a row "stuck")
 	hot_after: int = 10  # rounds before the hot bin starts warming; < 0: no hot bin
 	hot_rise: float = 2.5  # °C per round while warming
 
@@ -182,7 +182,12 @@ class Stats:
 
 
 def run(
-	cfg: sim.Config, client: sim.YamClient, gen: ReadingGenerator, sleep=None, hot_wanted: str = ""
+	cfg: sim.Config,
+	client: sim.YamClient,
+	gen: ReadingGenerator,
+	sleep=None,
+	hot_wanted: str = "",
+	only: list[str] | None = None,
 ) -> Stats:
 	"""The main loop: ``cfg.count`` rounds (None: for ever). Never raises on API or network trouble."""
 	sleep = sleep or client.sleep
@@ -197,6 +202,8 @@ def run(
 			if not devices or stats.rounds % 10 == 0:
 				all_devices = client.list_devices()
 				devices = sensor_devices(all_devices)
+				if only:
+					devices = [d for d in devices if d["name"] in only]
 				if not gen.hot_device:
 					gen.hot_device = pick_hot_device(all_devices, hot_wanted)
 				if not devices:
@@ -257,6 +264,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 	parser.add_argument("--spike-rate", type=float, default=Faults.spike_rate)
 	parser.add_argument("--stuck-rate", type=float, default=Faults.stuck_rate)
 	parser.add_argument("--stuck-length", type=int, default=Faults.stuck_length)
+	parser.add_argument(
+		"--device", action="append", default=[], help="simulate only this device (repeatable)"
+	)
 	parser.add_argument("--max-attempts", type=int, help="give up a request after N tries (default: never)")
 	return parser.parse_args(argv)
 
@@ -272,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
 	client = sim.YamClient(cfg, sleep=sleep, rng=rng, max_attempts=args.max_attempts)
 	faults = Faults(args.spike_rate, args.stuck_rate, args.stuck_length, args.hot_after, args.hot_rise)
 	gen = ReadingGenerator(rng, faults, args.hot_device)
-	stats = run(cfg, client, gen, sleep=sleep, hot_wanted=args.hot_device)
+	stats = run(cfg, client, gen, sleep=sleep, hot_wanted=args.hot_device, only=args.device)
 	return 0 if stats.sent or cfg.count is None else 1
 
 

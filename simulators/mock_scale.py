@@ -73,9 +73,14 @@ def vehicle_plate(rng: random.Random) -> str:
 	return f"{rng.choice(PLATE_PREFIXES)}-{rng.randint(1, 9)}-{rng.randint(10000, 99999)}"
 
 
-def ticket_number(device: str, when: dt.datetime, seq: int) -> str:
-	"""The scale's own ticket number: unique per site across restarts (device + time + sequence)."""
-	return f"{device}-{when:%y%m%d%H%M%S}-{seq:03d}"
+def ticket_number(device: str, when: dt.datetime, seq: int, run_id: str = "") -> str:
+	"""The scale's own ticket number: unique per site across restarts (device + time + run + sequence)."""
+	return f"{device}-{when:%y%m%d%H%M%S}-{run_id}{seq:03d}"
+
+
+def new_run_id() -> str:
+	"""Differs between two runs started in the same second (not from the seeded rng, which repeats)."""
+	return "".join(random.SystemRandom().choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(3))
 
 
 def build_ticket_payload(
@@ -123,6 +128,7 @@ class TicketGenerator:
 		self.rng = rng or random.Random()
 		self.faults = faults or TicketFaults()
 		self.seq = 0
+		self.run_id = new_run_id()
 
 	def next_weighing(
 		self, device: dict[str, Any], when: dt.datetime, force_mismatch: bool | None = None
@@ -141,7 +147,7 @@ class TicketGenerator:
 		expected = round(net / (1 + pct / 100.0))
 		payload = build_ticket_payload(
 			device,
-			ticket_no=ticket_number(device["name"], when, self.seq),
+			ticket_no=ticket_number(device["name"], when, self.seq, self.run_id),
 			ticket_datetime=sim.format_datetime(when),
 			direction="Inbound" if r.random() < 0.75 else "Outbound",
 			vehicle=vehicle_plate(r),
@@ -160,7 +166,7 @@ class TicketGenerator:
 			tare = 6000
 			payload = build_ticket_payload(
 				device,
-				ticket_no=ticket_number(device["name"], when, self.seq),
+				ticket_no=ticket_number(device["name"], when, self.seq, self.run_id),
 				ticket_datetime=sim.format_datetime(when),
 				direction="Inbound",
 				vehicle=vehicle_plate(self.rng),

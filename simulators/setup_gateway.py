@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 	if not password:
 		print("setup_gateway: set YAM_ADMIN_PASSWORD (the Administrator password)", file=sys.stderr)
 		return 3
-	sim.setup_logging()
+	sim.setup_logging(stream=sys.stderr)  # stdout carries only the KEY=VALUE lines
 	cfg = sim.Config.from_env(url=args.url, site_name=args.site_name, admin_password=password)
 	client_cfg = sim.dataclasses.replace(cfg)
 	try:

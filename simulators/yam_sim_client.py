@@ -399,11 +399,11 @@ def ensure_credentials(cfg: Config, default_email: str) -> Config:
 			time.sleep(delay)
 
 
-def setup_logging(verbose: bool = False) -> None:
+def setup_logging(verbose: bool = False, stream: Any = None) -> None:
 	logging.basicConfig(
 		level=logging.DEBUG if verbose else logging.INFO,
 		format="%(asctime)s %(name)s %(levelname)s %(message)s",
-		stream=sys.stdout,
+		stream=stream or sys.stdout,
 	)
 
 

@@ -341,6 +341,9 @@ def test_weighings_are_physically_sane():
 		assert w.expected_mismatch == mock_scale.is_mismatch(w.net_kg, p["expected_net_kg"])
 		nos.add(p["ticket_no"])
 	assert len(nos) == 500  # ticket_no unique per site
+	# ... also against a second run started in the same second with the same seed
+	again = mock_scale.TicketGenerator(random.Random(4)).next_weighing(DEVICES[6], when).payload["ticket_no"]
+	assert again not in nos
 
 
 def test_mismatches_are_occasional_and_clear():
