@@ -53,6 +53,15 @@ if [[ -n "${MAIL_SERVER:-}" ]]; then
 	bench --site "$SITE" set-config -p use_ssl 0
 	bench --site "$SITE" set-config -p use_tls 0
 	bench --site "$SITE" set-config auto_email_id "${MAIL_SENDER:-alerts@yam.localhost}"
+	bench --site "$SITE" set-config email_sender_name "YAM Agri"
+	# mailpit (and most LAN relays) take mail without a login; set MAIL_LOGIN/MAIL_PASSWORD for one that needs it
+	if [[ -n "${MAIL_LOGIN:-}" ]]; then
+		bench --site "$SITE" set-config mail_login "$MAIL_LOGIN"
+		bench --site "$SITE" set-config mail_password "${MAIL_PASSWORD:-}"
+		bench --site "$SITE" set-config -p disable_mail_smtp_authentication 0
+	else
+		bench --site "$SITE" set-config -p disable_mail_smtp_authentication 1
+	fi
 fi
 
 if [[ "${LOAD_DEMO_DATA:-0}" == "1" ]]; then
