@@ -274,3 +274,19 @@ def test_env_example_has_the_runbook_settings(env):
 	for key in ("SITE_NAME", "DB_ROOT_PASSWORD", "ADMIN_PASSWORD", "HTTP_PORT", "COMPOSE_PROFILES"):
 		assert key in env
 	assert env["HTTP_PORT"] == "8000"
+
+
+def test_service_names_in_the_docs_exist(services):
+	"""The runbook's `docker compose ... SERVICE` and `bash run.sh logs SERVICE` name real services."""
+	pattern = re.compile(
+		r"(?:docker compose (?:logs -f|logs|restart|stop|up -d|exec|start)|bash run\.sh logs)((?: [a-z][a-z_-]*)+)"
+	)
+	found = 0
+	for doc in sorted((ROOT / "docs").glob("*.md")):
+		for m in pattern.finditer(doc.read_text()):
+			for word in m.group(1).split():
+				if word in ("mariadb", "ls", "sites", "sh", "bash"):  # the command run inside a container
+					break
+				found += 1
+				assert word in services, f"{doc.name}: unknown service '{word}' in '{m.group(0)}'"
+	assert found > 10

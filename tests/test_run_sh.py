@@ -752,3 +752,57 @@ def test_local_mode_needs_a_site_and_a_real_bench(local):
 	proc = local.run("backup", YAM_BENCH_DIR=str(local.tmp / "nowhere"))
 	assert proc.returncode == 3 and "not a Frappe bench" in proc.stderr
 	assert not local.backups.exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the runbook is true: every run.sh command the docs use exists, and its arguments pass run.sh's own checks
+
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+
+
+def _doc_commands():
+	import re
+
+	cmds = []
+	for doc in DOCS:
+		for m in re.finditer(r"bash run\.sh ([a-z][a-z-]*)((?: [^\n`;&|)]*)?)", doc.read_text()):
+			cmds.append((doc.name, m.group(1), m.group(2).strip()))
+	return cmds
+
+
+def test_docs_exist_and_use_run_sh():
+	names = {d.name for d in DOCS}
+	assert {"OPERATIONS_RUNBOOK.md", "DEPLOYMENT_GUIDE.md", "TROUBLESHOOTING.md"} <= names
+	assert len(_doc_commands()) > 40
+
+
+def test_every_run_sh_command_in_the_docs_exists():
+	text = RUN_SH.read_text()
+	known = set()
+	import re
+
+	for m in re.finditer(r"^\t([a-z|\- ]+)\)", text, re.M):
+		known.update(part.strip() for part in m.group(1).split("|"))
+	for doc, cmd, _args in _doc_commands():
+		assert cmd in known, f"{doc}: 'bash run.sh {cmd}' is not a run.sh command"
+
+
+@pytest.mark.parametrize(
+	"cmd",
+	[
+		"status",
+		"backup",
+		"restore --yes",
+		"prune --dry-run",
+		"logs backend",
+		"logs mock_iot",
+		"logs create-site",
+		"bench --site yam.localhost clear-cache",
+		"test",
+	],
+)
+def test_runbook_commands_run_against_the_fake_stack(sandbox, cmd):
+	if cmd.startswith("restore"):
+		sandbox.make_backup("20260222_0800")
+	proc = sandbox.run(*cmd.split())
+	assert proc.returncode == 0, (cmd, proc.stderr)
