@@ -828,7 +828,8 @@ cmd_gateway_user() {
 	else
 		check_docker
 		require_backend
-		dc exec -T -e YAM_ADMIN_PASSWORD="$pw" backend env/bin/python \
+		# -e NAME without a value: docker takes it from this environment (the password stays off the command line)
+		YAM_ADMIN_PASSWORD="$pw" dc exec -T -e YAM_ADMIN_PASSWORD backend env/bin/python \
 			apps/yam_agri_core/simulators/setup_gateway.py --url http://127.0.0.1:8000 "${args[@]}"
 	fi
 }

@@ -335,6 +335,7 @@ def provision_gateway_user(
 	sites: list[str] | None = None,
 	admin_user: str = "Administrator",
 	session: Any = None,
+	sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[str, str]:
 	"""Make ``email`` a Sensor Gateway user granted ``sites`` (default: every Site), return (api_key, api_secret).
 
@@ -342,7 +343,7 @@ def provision_gateway_user(
 	each time (the old one stops working).
 	"""
 	admin_cfg = dataclasses.replace(cfg, api_key="", api_secret="")
-	client = YamClient(admin_cfg, session=session)
+	client = YamClient(admin_cfg, session=session, sleep=sleep)
 	client.request("POST", "/api/method/login", json={"usr": admin_user, "pwd": cfg.admin_password})
 	try:
 		client.request("GET", f"/api/resource/User/{email}")
@@ -388,15 +389,16 @@ def ensure_credentials(cfg: Config, default_email: str) -> Config:
 		)
 	email = cfg.gateway_email or default_email
 	delays = backoff_delays(cap=cfg.max_backoff)
+	sleep = make_sleeper(cfg.heartbeat_file)  # waiting for the backend is being alive, for the healthcheck
 	while True:
 		try:
-			key, secret = provision_gateway_user(cfg, email)
+			key, secret = provision_gateway_user(cfg, email, sleep=sleep)
 			log.info("using gateway user %s", email)
 			return dataclasses.replace(cfg, api_key=key, api_secret=secret)
 		except Exception as exc:  # backend still starting, site still being created, ...
 			delay = next(delays)
 			log.warning("cannot make gateway user %s yet (%s); retrying in %.0fs", email, exc, delay)
-			time.sleep(delay)
+			sleep(delay)
 
 
 def setup_logging(verbose: bool = False, stream: Any = None) -> None:

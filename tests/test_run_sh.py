@@ -806,3 +806,19 @@ def test_runbook_commands_run_against_the_fake_stack(sandbox, cmd):
 		sandbox.make_backup("20260222_0800")
 	proc = sandbox.run(*cmd.split())
 	assert proc.returncode == 0, (cmd, proc.stderr)
+
+
+def test_gateway_user_keeps_the_password_off_the_command_line(sandbox):
+	fake_python = sandbox.bench / "env" / "bin" / "python"
+	fake_python.parent.mkdir(parents=True)
+	fake_python.write_text(
+		'#!/bin/sh\necho "ARGS=$*"\necho "PW=$YAM_ADMIN_PASSWORD"\necho API_KEY=k\necho API_SECRET=s\n'
+	)
+	fake_python.chmod(0o755)
+	proc = sandbox.run("gateway-user", "gw@example.com", "YEM-TAI-SILO-01")
+	assert proc.returncode == 0, proc.stderr
+	assert "PW=adminpw" in proc.stdout and "API_KEY=k" in proc.stdout
+	assert "--email gw@example.com --site-name yam.localhost --grant YEM-TAI-SILO-01" in proc.stdout
+	call = next(c for c in sandbox.docker_calls() if "exec" in c)
+	assert "adminpw" not in " ".join(call)
+	assert call[call.index("-e") + 1] == "YAM_ADMIN_PASSWORD"
