@@ -5,11 +5,13 @@
 # else starts on a half-made site (every other Frappe service waits for this job to succeed).
 set -euo pipefail
 
-cd /home/frappe/frappe-bench
+cd "${BENCH_DIR:-/home/frappe/frappe-bench}"
 SITE="${SITE_NAME:?SITE_NAME is not set}"
+REDIS_CACHE="${REDIS_CACHE_URL:-redis://redis-cache:6379}"
+REDIS_QUEUE="${REDIS_QUEUE_URL:-redis://redis-queue:6379}"
 log() { printf '%s create-site: %s\n' "$(date -u +%FT%TZ)" "$*"; }
 
-for target in "${DB_HOST:-db}:${DB_PORT:-3306}" redis-cache:6379 redis-queue:6379; do
+for target in "${DB_HOST:-db}:${DB_PORT:-3306}" "${REDIS_CACHE#redis://}" "${REDIS_QUEUE#redis://}"; do
 	log "waiting for $target"
 	wait-for-it -q -t 180 "$target" || { log "ERROR: $target did not answer in 180 s"; exit 1; }
 done
@@ -17,9 +19,9 @@ done
 log "configuring the bench (common_site_config.json)"
 bench set-config -g db_host "${DB_HOST:-db}"
 bench set-config -gp db_port "${DB_PORT:-3306}"
-bench set-config -g redis_cache "redis://redis-cache:6379"
-bench set-config -g redis_queue "redis://redis-queue:6379"
-bench set-config -g redis_socketio "redis://redis-queue:6379"
+bench set-config -g redis_cache "$REDIS_CACHE"
+bench set-config -g redis_queue "$REDIS_QUEUE"
+bench set-config -g redis_socketio "$REDIS_QUEUE"
 bench set-config -gp socketio_port 9000
 bench set-config -g default_site "$SITE"
 

@@ -4,16 +4,19 @@
 # after an upgrade. Refresh it (and sites/apps.txt) from this image, then run the container's command.
 set -euo pipefail
 
-BENCH=/home/frappe/frappe-bench
-if [[ "${YAM_SKIP_ASSET_SYNC:-0}" != "1" && -d /home/frappe/yam-assets && -w "$BENCH/sites" ]]; then
+BENCH="${BENCH_DIR:-/home/frappe/frappe-bench}"
+IMAGE_ASSETS="${YAM_IMAGE_ASSETS:-/home/frappe/yam-assets}"
+IMAGE_APPS_TXT="${YAM_IMAGE_APPS_TXT:-/home/frappe/yam-apps.txt}"
+
+if [[ "${YAM_SKIP_ASSET_SYNC:-0}" != "1" && -d "$IMAGE_ASSETS" && -w "$BENCH/sites" ]]; then
 	mkdir -p "$BENCH/sites/assets"
 	if [[ -w "$BENCH/sites/assets" ]]; then
-		cp -a --remove-destination /home/frappe/yam-assets/. "$BENCH/sites/assets/" \
-			|| echo "entrypoint: warning: could not refresh sites/assets from the image" >&2
+		cp -a --remove-destination "$IMAGE_ASSETS/." "$BENCH/sites/assets/" ||
+			echo "entrypoint: warning: could not refresh sites/assets from the image" >&2
 	fi
 	# atomic: many containers start at once and share the sites volume
 	tmp="$(mktemp "$BENCH/sites/.apps.txt.XXXXXX")"
-	cp /home/frappe/yam-apps.txt "$tmp"
+	cp "$IMAGE_APPS_TXT" "$tmp"
 	chmod 0644 "$tmp"
 	mv -f "$tmp" "$BENCH/sites/apps.txt"
 fi

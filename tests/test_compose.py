@@ -290,3 +290,41 @@ def test_service_names_in_the_docs_exist(services):
 				found += 1
 				assert word in services, f"{doc.name}: unknown service '{word}' in '{m.group(0)}'"
 	assert found > 10
+
+
+def test_entrypoint_refreshes_assets_and_apps_txt_then_runs_the_command(tmp_path):
+	"""docker/entrypoint.sh, run outside a container with its paths pointed into tmp_path."""
+	import subprocess
+
+	bench = tmp_path / "bench"
+	(bench / "sites" / "assets" / "frappe").mkdir(parents=True)
+	(bench / "sites" / "assets" / "assets.json").write_text('{"old": 1}')
+	(bench / "sites" / "apps.txt").write_text("frappe\nerpnext\n")
+	image_assets = tmp_path / "yam-assets"
+	(image_assets / "yam_agri_core").mkdir(parents=True)
+	(image_assets / "assets.json").write_text('{"new": 2}')
+	(image_assets / "yam_agri_core" / "app.js").write_text("// built")
+	apps_txt = tmp_path / "yam-apps.txt"
+	apps_txt.write_text("frappe\nerpnext\nyam_agri_core\n")
+	env = {
+		"PATH": os.environ["PATH"],
+		"BENCH_DIR": str(bench),
+		"YAM_IMAGE_ASSETS": str(image_assets),
+		"YAM_IMAGE_APPS_TXT": str(apps_txt),
+	}
+	script = str(ROOT / "docker" / "entrypoint.sh")
+	proc = subprocess.run([script, "echo", "started", "gunicorn"], env=env, capture_output=True, text=True)
+	assert proc.returncode == 0, proc.stderr
+	assert proc.stdout.strip() == "started gunicorn"  # exec'd the container's command with its arguments
+	assert (bench / "sites" / "assets" / "assets.json").read_text() == '{"new": 2}'
+	assert (bench / "sites" / "assets" / "yam_agri_core" / "app.js").exists()
+	assert (bench / "sites" / "apps.txt").read_text() == "frappe\nerpnext\nyam_agri_core\n"
+	assert not list((bench / "sites").glob(".apps.txt.*"))
+	# simulators skip the refresh
+	(bench / "sites" / "apps.txt").write_text("frappe\n")
+	proc = subprocess.run(
+		[script, "true"], env={**env, "YAM_SKIP_ASSET_SYNC": "1"}, capture_output=True, text=True
+	)
+	assert proc.returncode == 0 and (bench / "sites" / "apps.txt").read_text() == "frappe\n"
+	# a failing command's exit code is the container's
+	assert subprocess.run([script, "false"], env=env).returncode == 1
