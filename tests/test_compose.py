@@ -328,3 +328,16 @@ def test_entrypoint_refreshes_assets_and_apps_txt_then_runs_the_command(tmp_path
 	assert proc.returncode == 0 and (bench / "sites" / "apps.txt").read_text() == "frappe\n"
 	# a failing command's exit code is the container's
 	assert subprocess.run([script, "false"], env=env).returncode == 1
+
+
+def test_healthcheck_script_modes():
+	"""docker/healthcheck.sh outside a container: usage error, and the HTTP modes through the fake curl."""
+	import subprocess
+
+	script = str(ROOT / "docker" / "healthcheck.sh")
+	env = {"PATH": f"{ROOT / 'tests' / 'fake_bin'}:{os.environ['PATH']}", "SITE_NAME": "yam.localhost"}
+	assert subprocess.run([script, "bogus"], env=env, capture_output=True).returncode == 2
+	assert subprocess.run([script, "backend"], env=env, capture_output=True).returncode == 0
+	assert subprocess.run([script, "frontend"], env=env, capture_output=True).returncode == 0
+	down = subprocess.run([script, "backend"], env={**env, "FAKE_CURL_FAIL": "1"}, capture_output=True)
+	assert down.returncode != 0
