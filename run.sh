@@ -586,13 +586,24 @@ cmd_up() {
 		dc build || die "$E_FAIL" "building the app image failed" \
 			"check the internet connection, or load images without internet: bash run.sh offline-load FILE"
 	fi
-	dc up -d --remove-orphans || die "$E_FAIL" "docker compose up failed" "bash run.sh logs" \
-		"see docs/TROUBLESHOOTING.md"
+	info "starting the stack (the first start creates the site: several minutes)"
+	if ! dc up -d --remove-orphans; then
+		local id state
+		id="$(container_of create-site)"
+		state=""
+		[[ -n "$id" ]] && state="$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id" 2>/dev/null || true)"
+		if [[ "$state" == exited* && "$state" != "exited 0" ]]; then
+			dc logs --tail 40 create-site >&2 || true
+			die "$E_FAIL" "create-site failed (exit ${state#exited }): the site was not created or migrated" \
+				"read the log above: bash run.sh logs create-site" "see docs/TROUBLESHOOTING.md, 'create-site failed'"
+		fi
+		die "$E_FAIL" "docker compose up failed" "bash run.sh logs" "see docs/TROUBLESHOOTING.md"
+	fi
 	wait_for_site
 }
 
 wait_for_site() {
-	local timeout="${YAM_UP_TIMEOUT:-900}" waited=0 id state code
+	local timeout="${YAM_UP_TIMEOUT:-1800}" waited=0 id state code
 	info "waiting for create-site (first start: creating the site takes several minutes)"
 	while :; do
 		id="$(container_of create-site)"

@@ -822,3 +822,14 @@ def test_gateway_user_keeps_the_password_off_the_command_line(sandbox):
 	call = next(c for c in sandbox.docker_calls() if "exec" in c)
 	assert "adminpw" not in " ".join(call)
 	assert call[call.index("-e") + 1] == "YAM_ADMIN_PASSWORD"
+
+
+def test_up_explains_a_site_job_that_stops_compose(sandbox):
+	"""docker compose up itself fails when create-site does not complete: run.sh names the job and its log."""
+	sandbox.state["containers"]["create-site"] = {"status": "exited", "exit": 2}
+	sandbox.state["fail"] = ["up"]
+	sandbox.save_state()
+	proc = sandbox.run("up")
+	assert proc.returncode == 1
+	assert "create-site failed (exit 2)" in proc.stderr and "run.sh logs create-site" in proc.stderr
+	assert any("logs" in c and "create-site" in c for c in sandbox.docker_calls())
