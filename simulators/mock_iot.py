@@ -96,6 +96,11 @@ class ReadingGenerator:
 		self.hot_device = hot_device
 		self.states: dict[str, _State] = {}
 
+	def carry_on_from(self, device: str, value: float) -> None:
+		"""Start ``device`` at its last stored value, so a restart is no jump (the server flags jumps)."""
+		if device not in self.states:
+			self.states[device] = _State(value=value)
+
 	def _round(self, metric: str, value: float) -> float:
 		lo, hi = SENSOR_LIMITS[metric]
 		value = min(hi, max(lo, value))
@@ -210,6 +215,12 @@ def run(
 					log.warning(
 						"no active sensor Device is visible to this gateway user (check its Site grants)"
 					)
+				for device in devices:
+					if device["name"] not in gen.states:
+						metric = sim.DEVICE_METRICS[device["device_type"]][0]
+						last = client.last_value(device["name"], metric)
+						if last is not None:
+							gen.carry_on_from(device["name"], last)
 			for device in devices:
 				reading = gen.next_reading(device)
 				seq += 1

@@ -300,6 +300,26 @@ class YamClient:
 		)
 		return list(data.get("data") or [])
 
+	def last_value(self, device: str, metric: str) -> float | None:
+		"""The device's latest non-quarantined reading of ``metric``, to carry on from it after a restart."""
+		filters = json.dumps(
+			[["device", "=", device], ["metric", "=", metric], ["quality_flag", "!=", "Quarantine"]]
+		)
+		try:
+			rows = self.request(
+				"GET",
+				"/api/resource/Observation",
+				params={
+					"filters": filters,
+					"fields": json.dumps(["value"]),
+					"order_by": "observed_at desc",
+					"limit_page_length": 1,
+				},
+			).get("data")
+		except (ApiError, GaveUp):
+			return None
+		return float(rows[0]["value"]) if rows else None
+
 	def insert(self, doctype: str, doc: dict[str, Any]) -> dict[str, Any]:
 		return self.request("POST", f"/api/resource/{doctype}", json=doc).get("data") or {}
 

@@ -396,6 +396,9 @@ class FakeClient:
 	def site_timezone(self):
 		return "Asia/Aden"
 
+	def last_value(self, device, metric):
+		return getattr(self, "last", {}).get(device)
+
 	def list_devices(self):
 		if self.fail_list:
 			raise self.fail_list.pop(0)
@@ -599,3 +602,25 @@ def test_simulator_without_credentials_says_what_to_do():
 		timeout=30,
 	)
 	assert proc.returncode != 0 and "YAM_API_KEY" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_iot_carries_on_from_the_last_stored_value():
+	client = FakeClient()
+	client.last = {"TMP-SILO1-B1": 24.0, "CO2-SILO1-B1": 700.0}
+	gen = mock_iot.ReadingGenerator(
+		random.Random(1), mock_iot.Faults(spike_rate=0, stuck_rate=0, hot_after=-1)
+	)
+	mock_iot.run(sim.Config(count=1, interval=0), client, gen)
+	first = {p["device"]: p["value"] for p in client.created}
+	assert abs(first["TMP-SILO1-B1"] - 24.0) < 2
+	assert abs(first["CO2-SILO1-B1"] - 700) < 120
+
+
+def test_client_last_value_query():
+	session = FakeSession([FakeResponse(200, {"data": [{"value": 23.4}]}), FakeResponse(200, {"data": []})])
+	client = sim.YamClient(sim.Config(url="http://h"), session=session, sleep=lambda s: None)
+	assert client.last_value("TMP-1", "Temperature") == 23.4
+	assert client.last_value("TMP-2", "Temperature") is None
+	params = session.calls[0][2]["params"]
+	assert json.loads(params["filters"])[0] == ["device", "=", "TMP-1"]
+	assert params["order_by"] == "observed_at desc" and params["limit_page_length"] == 1
