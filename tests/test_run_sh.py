@@ -45,8 +45,8 @@ def healthy_state():
 	return {
 		"services": ALL_SERVICES,
 		"containers": containers,
-		"images": ["yam-agri-core:v15.96.1-1", "mariadb:10.6.20", "redis:6.2.16-alpine"],
-		"image_list": ["yam-agri-core:v15.96.1-1", "mariadb:10.6.20", "redis:6.2.16-alpine"],
+		"images": ["yam-agri-core:v15.96.1-1", "mariadb:10.6.21", "redis:6.2.16-alpine"],
+		"image_list": ["yam-agri-core:v15.96.1-1", "mariadb:10.6.21", "redis:6.2.16-alpine"],
 	}
 
 
@@ -680,7 +680,7 @@ def test_offline_save_and_load(sandbox):
 
 
 def test_offline_save_needs_every_image(sandbox):
-	sandbox.state["images"] = ["mariadb:10.6.20"]
+	sandbox.state["images"] = ["mariadb:10.6.21"]
 	sandbox.save_state()
 	proc = sandbox.run("offline-save")
 	assert proc.returncode == 3 and "yam-agri-core" in proc.stderr
