@@ -13,6 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from stack_services import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yaml"
@@ -21,21 +22,7 @@ DOCKERFILE = ROOT / "docker" / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 
 ONE_SHOT = {"create-site"}
-REQUIRED_SERVICES = {
-	"db",
-	"redis-cache",
-	"redis-queue",
-	"create-site",
-	"backend",
-	"websocket",
-	"queue-short",
-	"queue-long",
-	"scheduler",
-	"frontend",
-	"mailpit",
-	"mock_iot",
-	"mock_scale",
-}
+REQUIRED_SERVICES = set(SERVICES)
 FRAPPE_SERVICES = {"backend", "websocket", "queue-short", "queue-long", "scheduler", "frontend"}
 VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}")
 

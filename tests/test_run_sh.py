@@ -16,27 +16,14 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from stack_services import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_SH = ROOT / "run.sh"
 FAKE_BIN = ROOT / "tests" / "fake_bin"
 SITE = "yam.localhost"
 DB_DUMP = "CREATE TABLE `tabLot` (name varchar(140));\nINSERT INTO `tabLot` VALUES ('LOT-2026-00001');\n"
-ALL_SERVICES = [
-	"db",
-	"redis-cache",
-	"redis-queue",
-	"create-site",
-	"backend",
-	"websocket",
-	"queue-short",
-	"queue-long",
-	"scheduler",
-	"frontend",
-	"mailpit",
-	"mock_iot",
-	"mock_scale",
-]
+ALL_SERVICES = list(SERVICES)
 
 
 def healthy_state():
