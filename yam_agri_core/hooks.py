@@ -1,3 +1,5 @@
+from yam_agri_core.rules.sites import ISOLATED_DOCTYPES as _ISOLATED_DOCTYPES
+
 app_name = "yam_agri_core"
 app_title = "YAM Agri Core"
 app_publisher = "YAM Agri"
@@ -20,27 +22,11 @@ before_tests = "yam_agri_core.setup.install.before_tests"
 # --------------------------------
 
 permission_query_conditions = {
-	"Site": "yam_agri_core.permissions.get_site_query_conditions",
-	"Storage Bin": "yam_agri_core.permissions.get_site_query_conditions",
-	"Device": "yam_agri_core.permissions.get_site_query_conditions",
-	"Lot": "yam_agri_core.permissions.get_site_query_conditions",
-	"Scale Ticket": "yam_agri_core.permissions.get_site_query_conditions",
-	"Observation": "yam_agri_core.permissions.get_site_query_conditions",
-	"Certificate": "yam_agri_core.permissions.get_site_query_conditions",
-	"Nonconformance": "yam_agri_core.permissions.get_site_query_conditions",
+	**{doctype: "yam_agri_core.permissions.get_site_query_conditions" for doctype in _ISOLATED_DOCTYPES},
 	"File": "yam_agri_core.permissions.get_file_query_conditions",
 }
 
-has_permission = {
-	"Site": "yam_agri_core.permissions.has_site_permission",
-	"Storage Bin": "yam_agri_core.permissions.has_site_permission",
-	"Device": "yam_agri_core.permissions.has_site_permission",
-	"Lot": "yam_agri_core.permissions.has_site_permission",
-	"Scale Ticket": "yam_agri_core.permissions.has_site_permission",
-	"Observation": "yam_agri_core.permissions.has_site_permission",
-	"Certificate": "yam_agri_core.permissions.has_site_permission",
-	"Nonconformance": "yam_agri_core.permissions.has_site_permission",
-}
+has_permission = {doctype: "yam_agri_core.permissions.has_site_permission" for doctype in _ISOLATED_DOCTYPES}
 
 # Frappe methods that would bypass site isolation
 override_whitelisted_methods = {

@@ -12,20 +12,7 @@ import frappe
 from frappe.core.doctype.user_permission.user_permission import get_user_permissions
 
 from yam_agri_core.rules.roles import ADMINISTRATOR, SYSTEM_MANAGER
-from yam_agri_core.rules.sites import site_condition
-
-#: DocTypes that carry a mandatory ``site`` field.
-SITE_DOCTYPES = (
-	"Storage Bin",
-	"Device",
-	"Lot",
-	"Scale Ticket",
-	"Observation",
-	"Certificate",
-	"Nonconformance",
-)
-#: Every DocType whose records belong to a site (a Site belongs to itself).
-ISOLATED_DOCTYPES = ("Site", *SITE_DOCTYPES)
+from yam_agri_core.rules.sites import ISOLATED_DOCTYPES, SITE_DOCTYPES, site_condition
 
 
 def is_unrestricted(user: str) -> bool:

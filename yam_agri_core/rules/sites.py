@@ -8,6 +8,19 @@ from dataclasses import dataclass
 
 from yam_agri_core.rules.messages import RuleError, _
 
+#: DocTypes that carry a mandatory ``site`` field; each is isolated per site (hooks.py wires them).
+SITE_DOCTYPES = (
+	"Storage Bin",
+	"Device",
+	"Lot",
+	"Scale Ticket",
+	"Observation",
+	"Certificate",
+	"Nonconformance",
+)
+#: Every DocType whose records belong to a site (a Site belongs to itself).
+ISOLATED_DOCTYPES = ("Site", *SITE_DOCTYPES)
+
 SITE_CODE_PATTERN = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
 MAX_SITE_CODE_LENGTH = 40
 
