@@ -37,7 +37,18 @@ override_whitelisted_methods = {
 # Scheduled tasks
 # ---------------
 
-scheduler_events = {}
+scheduler_events = {
+	"daily": [
+		"yam_agri_core.alerts.jobs.update_certificate_statuses_and_alert",
+		"yam_agri_core.alerts.jobs.send_calibration_due_alerts",
+	],
+	"cron": {
+		"*/5 * * * *": [
+			"yam_agri_core.alerts.jobs.send_quarantine_alerts",
+			"yam_agri_core.alerts.jobs.send_silent_sensor_alerts",
+		],
+	},
+}
 
 # Translations
 # ------------

@@ -17,6 +17,9 @@ SITE_DOCTYPES = (
 	"Observation",
 	"Certificate",
 	"Nonconformance",
+	"Lot Transfer",
+	"QC Test",
+	"YAM Alert Log",
 )
 #: Every DocType whose records belong to a site (a Site belongs to itself).
 ISOLATED_DOCTYPES = ("Site", *SITE_DOCTYPES)

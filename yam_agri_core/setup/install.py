@@ -5,6 +5,7 @@ from __future__ import annotations
 import frappe
 
 from yam_agri_core.rules.roles import APP_ROLES, ROLE_PROFILES, SENSOR_GATEWAY
+from yam_agri_core.settings import ensure_settings
 
 #: Crops every Yemeni site needs on day one: name, Arabic name, max storage moisture (%).
 DEFAULT_CROPS = (
@@ -20,11 +21,13 @@ def after_install() -> None:
 	ensure_roles()
 	ensure_role_profiles()
 	ensure_default_crops()
+	ensure_settings()
 
 
 def after_migrate() -> None:
 	ensure_roles()
 	ensure_role_profiles()
+	ensure_settings()
 
 
 def ensure_roles() -> None:

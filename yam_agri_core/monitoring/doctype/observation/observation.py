@@ -143,3 +143,5 @@ class Observation(Document):
 def on_doctype_update():
 	frappe.db.add_index("Observation", ["device", "metric", "observed_at"])
 	frappe.db.add_index("Observation", ["site", "quality_flag", "observed_at"])
+	# the quarantine alert job: unsent quarantined readings by time
+	frappe.db.add_index("Observation", ["quality_flag", "alert_sent", "observed_at"])

@@ -9,11 +9,12 @@ from frappe.model.document import Document
 from frappe.utils import getdate, today
 
 from yam_agri_core.rules import certificates
+from yam_agri_core.settings import get_setting
 from yam_agri_core.validation import check_links_same_site, rules_enforced, session_roles
 
 
 def get_warning_days() -> int:
-	return certificates.DEFAULT_WARNING_DAYS
+	return int(get_setting("certificate_warning_days"))
 
 
 class Certificate(Document):

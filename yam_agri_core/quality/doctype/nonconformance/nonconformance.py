@@ -7,6 +7,7 @@ import frappe
 from frappe.model.document import Document
 from frappe.utils import getdate, now_datetime, today
 
+from yam_agri_core.alerts.events import alert_critical_nonconformance
 from yam_agri_core.rules import capa
 from yam_agri_core.validation import check_links_same_site, rules_enforced, session_roles
 
@@ -18,6 +19,9 @@ class Nonconformance(Document):
 			self.validate_status_change()
 		self.validate_same_site_links()
 		self.record_closure()
+
+	def on_update(self):
+		self.alert_if_critical()
 
 	def set_default_due_date(self):
 		if not self.due_date and self.severity:
@@ -50,3 +54,7 @@ class Nonconformance(Document):
 		if self.status == capa.CLOSED and (not before or before.status != capa.CLOSED):
 			self.closed_on = now_datetime()
 			self.closed_by = frappe.session.user
+
+	def alert_if_critical(self):
+		"""Opened as (or raised to) Critical: the site's Quality Managers and Platform Owners, once."""
+		alert_critical_nonconformance(self)

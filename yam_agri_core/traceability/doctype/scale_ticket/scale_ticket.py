@@ -7,8 +7,10 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from yam_agri_core.alerts.events import alert_scale_ticket_mismatch
 from yam_agri_core.exceptions import DuplicateTicketError
 from yam_agri_core.rules import weighing
+from yam_agri_core.settings import get_setting
 from yam_agri_core.validation import check_links_same_site, rules_enforced
 
 
@@ -24,6 +26,7 @@ class ScaleTicket(Document):
 
 	def on_submit(self):
 		self.open_mismatch_nonconformance()
+		self.alert_quality_managers()
 
 	def clear_copied_nonconformance(self):
 		"""Only submitting links a nonconformance; a copy or an amendment starts without one."""
@@ -37,7 +40,9 @@ class ScaleTicket(Document):
 	def set_tolerance_from_site(self):
 		if self.tolerance_pct is None or (self.is_new() and not self.tolerance_pct):
 			site_tolerance = frappe.db.get_value("Site", self.site, "scale_tolerance_pct")
-			self.tolerance_pct = 2.0 if site_tolerance is None else site_tolerance
+			self.tolerance_pct = (
+				get_setting("default_scale_tolerance_pct") if site_tolerance is None else site_tolerance
+			)
 
 	def compute_weighing(self):
 		result = weighing.weigh(self.gross_kg, self.tare_kg, self.expected_net_kg, self.tolerance_pct)
@@ -94,6 +99,9 @@ class ScaleTicket(Document):
 			frappe.db.set_value("Nonconformance", nc_name, "scale_ticket", self.name)
 		if self.nonconformance != nc_name:
 			self.db_set("nonconformance", nc_name)
+
+	def alert_quality_managers(self):
+		alert_scale_ticket_mismatch(self)
 
 	def make_mismatch_nonconformance(self):
 		nc = frappe.get_doc(

@@ -1,0 +1,292 @@
+"""Delivering an alert exactly once: claim its keys in the alert log, pick the recipients of the
+record's site, queue one email per language and one in-app notification per recipient.
+
+Everything happens in the caller's transaction: if it rolls back, the claim, the Email Queue rows
+and the notifications roll back with it, and a retry sends the alert again, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import frappe
+from frappe import _
+from frappe.utils import get_url_to_form, now_datetime
+
+from yam_agri_core.rules import alerting
+from yam_agri_core.settings import get_setting
+
+LOG_DOCTYPE = "YAM Alert Log"
+#: Rows a digest shows in full; the rest are counted and linked as a filtered list.
+DIGEST_ROWS = 50
+
+
+@dataclass
+class AlertItem:
+	"""One record (and state of it) an alert is about."""
+
+	key: str
+	doctype: str
+	name: str
+	occurrence: str = ""
+	reading_count: int | None = None
+	worst_value: str | None = None
+	window_start: dt.datetime | None = None
+	window_end: dt.datetime | None = None
+
+
+@dataclass
+class Message:
+	"""What the recipients read, rendered once per language."""
+
+	subject: Callable[[str], str]
+	body: Callable[[str], str]
+	reference_doctype: str
+	reference_name: str
+
+
+@dataclass
+class Delivery:
+	items: list[AlertItem]
+	recipients: list[str] = field(default_factory=list)
+	email_queued: bool = False
+
+
+# --- recipients -----------------------------------------------------------------------------------
+
+
+class RecipientIndex:
+	"""Every user who could receive an alert of the given sites, read with one query."""
+
+	def __init__(self, sites: Iterable[str] | None = None):
+		self.candidates = load_candidates(sites)
+
+	def recipients(self, alert_type: str, site: str, doctype: str | None = None) -> list[alerting.Candidate]:
+		return alerting.select_recipients(self.candidates, alert_type, site, doctype)
+
+
+def load_candidates(sites: Iterable[str] | None = None) -> list[alerting.Candidate]:
+	"""Enabled desk users holding an alert role with a Site grant (of ``sites`` when given)."""
+	roles = sorted({role for roles in alerting.ALERT_ROLES.values() for role in roles})
+	User = frappe.qb.DocType("User")
+	HasRole = frappe.qb.DocType("Has Role")
+	Grant = frappe.qb.DocType("User Permission")
+	query = (
+		frappe.qb.from_(User)
+		.join(HasRole)
+		.on((HasRole.parent == User.name) & (HasRole.parenttype == "User"))
+		.join(Grant)
+		.on((Grant.user == User.name) & (Grant.allow == alerting.SITE))
+		.select(
+			User.name,
+			User.enabled,
+			User.user_type,
+			User.language,
+			HasRole.role,
+			Grant.for_value,
+			Grant.applicable_for,
+		)
+		.where(HasRole.role.isin(roles) & (User.enabled == 1) & (User.user_type == alerting.SYSTEM_USER))
+	)
+	if sites is not None:
+		sites = sorted(set(sites))
+		if not sites:
+			return []
+		query = query.where(Grant.for_value.isin(sites))
+	candidates: dict[str, alerting.Candidate] = {}
+	for row in query.run(as_dict=True):
+		candidate = candidates.setdefault(
+			row.name,
+			alerting.Candidate(
+				user=row.name, enabled=bool(row.enabled), user_type=row.user_type, language=row.language
+			),
+		)
+		candidate.roles.add(row.role)
+		grant = alerting.Grant(row.for_value, row.applicable_for or None)
+		if grant not in candidate.grants:
+			candidate.grants.append(grant)
+	return list(candidates.values())
+
+
+# --- claiming keys --------------------------------------------------------------------------------
+
+
+def claim(alert_type: str, site: str, items: Sequence[AlertItem]) -> list[AlertItem]:
+	"""Record ``items`` in the alert log and return those this call recorded.
+
+	The log's unique ``alert_key`` decides: a key recorded by an earlier run, a crashed-and-retried
+	run that committed, or another worker running the same job at the same moment (its insert waits
+	on the key's lock and is then ignored) is skipped here.
+	"""
+	if not items:
+		return []
+	now = now_datetime()
+	user = frappe.session.user
+	names = {item.key: frappe.generate_hash(length=12) for item in items}
+	fields = [
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"docstatus",
+		"alert_type",
+		"site",
+		"reference_doctype",
+		"reference_name",
+		"occurrence",
+		"alert_key",
+		"sent_at",
+		"reading_count",
+		"worst_value",
+		"window_start",
+		"window_end",
+	]
+	values = [
+		(
+			names[item.key],
+			now,
+			now,
+			user,
+			user,
+			0,
+			alert_type,
+			site,
+			item.doctype,
+			item.name,
+			item.occurrence,
+			item.key,
+			now,
+			item.reading_count or 0,
+			item.worst_value,
+			item.window_start,
+			item.window_end,
+		)
+		for item in items
+	]
+	frappe.db.bulk_insert(LOG_DOCTYPE, fields, values, ignore_duplicates=True)
+	Log = frappe.qb.DocType(LOG_DOCTYPE)
+	mine = set(
+		frappe.qb.from_(Log).select(Log.name).where(Log.name.isin(list(names.values()))).run(pluck=True)
+	)
+	return [item for item in items if names[item.key] in mine]
+
+
+def existing_keys(keys: Iterable[str]) -> set[str]:
+	keys = list(keys)
+	if not keys:
+		return set()
+	Log = frappe.qb.DocType(LOG_DOCTYPE)
+	return set(frappe.qb.from_(Log).select(Log.alert_key).where(Log.alert_key.isin(keys)).run(pluck=True))
+
+
+# --- sending --------------------------------------------------------------------------------------
+
+
+def send_alert(
+	alert_type: str,
+	site: str,
+	items: Sequence[AlertItem],
+	message: Callable[[Sequence[AlertItem]], Message],
+	index: RecipientIndex | None = None,
+	doctype: str | None = None,
+) -> Delivery | None:
+	"""Claim ``items``; if any is new, tell the site's recipients about the new ones, once.
+
+	``message`` builds the text from the items actually claimed, so a digest never lists a record
+	another worker already alerted.
+	"""
+	claimed = claim(alert_type, site, items)
+	if not claimed:
+		return None
+	index = index or RecipientIndex([site])
+	recipients = index.recipients(alert_type, site, doctype or claimed[0].doctype)
+	delivery = Delivery(items=claimed, recipients=[r.user for r in recipients])
+	built = message(claimed)
+	emails = get_setting("send_alert_emails")
+	for lang, users in alerting.group_by_language(recipients, default=system_language()).items():
+		subject, body = built.subject(lang), built.body(lang)
+		notify_in_app(users, subject, body, built)
+		if emails:
+			delivery.email_queued = queue_email(users, subject, body, built) or delivery.email_queued
+	record_delivery(claimed, delivery, built.subject(system_language()))
+	return delivery
+
+
+def system_language() -> str:
+	return frappe.db.get_default("lang") or "en"
+
+
+def notify_in_app(users: Iterable[str], subject: str, body: str, message: Message) -> None:
+	for user in users:
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"from_user": "Administrator",
+				"type": "Alert",
+				"subject": subject,
+				"email_content": body,
+				"document_type": message.reference_doctype,
+				"document_name": message.reference_name,
+			}
+		).insert(ignore_permissions=True)
+
+
+def queue_email(users: Sequence[str], subject: str, body: str, message: Message) -> bool:
+	"""One Email Queue entry for ``users`` (the runbook's Email Queue monitor shows it)."""
+	emails = [e for e in frappe.get_all("User", filters={"name": ("in", users)}, pluck="email") if e]
+	if not emails:
+		return False
+	try:
+		frappe.sendmail(
+			recipients=emails,
+			subject=subject,
+			message=body,
+			reference_doctype=message.reference_doctype,
+			reference_name=message.reference_name,
+			delayed=True,
+		)
+	except frappe.OutgoingEmailError:
+		# no outgoing email account: the in-app notifications still reach everyone
+		frappe.log_error(title=_("YAM alert email not queued"))
+		return False
+	return True
+
+
+def record_delivery(items: Sequence[AlertItem], delivery: Delivery, subject: str) -> None:
+	Log = frappe.qb.DocType(LOG_DOCTYPE)
+	(
+		frappe.qb.update(Log)
+		.set(Log.subject, subject)
+		.set(Log.recipients, "\n".join(delivery.recipients))
+		.set(Log.recipient_count, len(delivery.recipients))
+		.set(Log.email_queued, int(delivery.email_queued))
+		.where(Log.alert_key.isin([item.key for item in items]))
+	).run()
+
+
+# --- message pieces -------------------------------------------------------------------------------
+
+
+def link(doctype: str, name: str, label: str | None = None) -> str:
+	return f'<a href="{get_url_to_form(doctype, name)}">{frappe.utils.escape_html(label or name)}</a>'
+
+
+def site_label(site: str) -> str:
+	site_name = frappe.db.get_value("Site", site, "site_name")
+	return f"{site} ({site_name})" if site_name and site_name != site else site
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+	head = "".join(f'<th style="text-align:start;padding:4px 8px">{h}</th>' for h in headers)
+	body = "".join(
+		"<tr>" + "".join(f'<td style="padding:4px 8px">{cell}</td>' for cell in row) + "</tr>" for row in rows
+	)
+	return f'<table style="border-collapse:collapse"><tr>{head}</tr>{body}</table>'
+
+
+def paragraphs(*texts: str) -> str:
+	return "".join(f"<p>{t}</p>" for t in texts if t)

@@ -1,0 +1,30 @@
+"""Reading YAM Agri Settings: one cached document, with the contract's defaults for a site where
+nobody has opened the settings yet."""
+
+from __future__ import annotations
+
+import frappe
+
+from yam_agri_core.rules.alerting import SETTING_DEFAULTS
+
+SETTINGS_DOCTYPE = "YAM Agri Settings"
+
+
+def get_setting(fieldname: str):
+	"""The value of ``fieldname`` in YAM Agri Settings, or its default when it was never saved."""
+	value = frappe.get_cached_doc(SETTINGS_DOCTYPE).get(fieldname)
+	if value is None or value == "":
+		return SETTING_DEFAULTS[fieldname]
+	return value
+
+
+def ensure_settings() -> None:
+	"""Save the defaults once, so that jobs and Desk read the same values (idempotent)."""
+	if frappe.db.get_value("Singles", {"doctype": SETTINGS_DOCTYPE}, "field"):
+		return
+	doc = frappe.get_doc(SETTINGS_DOCTYPE)
+	for fieldname, value in SETTING_DEFAULTS.items():
+		if doc.get(fieldname) in (None, ""):
+			doc.set(fieldname, value)
+	doc.flags.ignore_permissions = True
+	doc.save()
