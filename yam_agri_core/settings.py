@@ -20,7 +20,9 @@ def get_setting(fieldname: str):
 
 def ensure_settings() -> None:
 	"""Save the defaults once, so that jobs and Desk read the same values (idempotent)."""
-	if frappe.db.get_value("Singles", {"doctype": SETTINGS_DOCTYPE}, "field"):
+	Singles = frappe.qb.Table("tabSingles")
+	saved = frappe.qb.from_(Singles).select(Singles.field).where(Singles.doctype == SETTINGS_DOCTYPE).limit(1)
+	if saved.run():
 		return
 	doc = frappe.get_doc(SETTINGS_DOCTYPE)
 	for fieldname, value in SETTING_DEFAULTS.items():
