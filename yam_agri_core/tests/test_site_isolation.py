@@ -46,6 +46,8 @@ def make_world(site: str) -> dict[str, str]:
 		"Observation": make_reading(device.name, 22).name,
 		"Certificate": make_certificate(site, lot=lot.name).name,
 		"Nonconformance": make_nc(site, lot=lot.name).name,
+		# the mismatched ticket above was alerted
+		"YAM Alert Log": frappe.db.get_value("YAM Alert Log", {"site": site}, "name"),
 	}
 
 

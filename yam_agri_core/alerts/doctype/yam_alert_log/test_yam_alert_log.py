@@ -1,0 +1,82 @@
+# Copyright (c) 2026, YAM Agri and contributors
+# For license information, please see license.txt
+
+import threading
+
+import frappe
+from frappe.tests.utils import FrappeTestCase
+
+from yam_agri_core.alerts import delivery
+from yam_agri_core.alerts.delivery import AlertItem
+from yam_agri_core.rules import alerting
+from yam_agri_core.tests.utils import make_site, make_user, test_ignore
+
+
+def items(prefix: str, count: int) -> list[AlertItem]:
+	return [
+		AlertItem(
+			key=alerting.alert_key(alerting.SENSOR_SILENT, f"{prefix}-{i}", "x"),
+			doctype="Device",
+			name=f"{prefix}-{i}",
+		)
+		for i in range(count)
+	]
+
+
+class TestYAMAlertLog(FrappeTestCase):
+	def test_a_key_is_claimed_once(self):
+		site = make_site().name
+		batch = items(frappe.generate_hash(length=6), 3)
+		self.assertEqual(len(delivery.claim(alerting.SENSOR_SILENT, site, batch)), 3)
+		self.assertEqual(delivery.claim(alerting.SENSOR_SILENT, site, batch), [])
+		self.assertEqual(len(delivery.claim(alerting.SENSOR_SILENT, site, [*batch, *items("new", 1)])), 1)
+
+	def test_two_workers_claiming_the_same_alerts_send_each_once(self):
+		"""Two connections, as two scheduler workers would have: the unique key lets one of them win
+		each alert, whatever the interleaving."""
+		prefix = "W" + frappe.generate_hash(length=6)
+		batch = items(prefix, 40)
+		site_name = frappe.local.site
+		claimed: list[int] = []
+		errors: list[BaseException] = []
+		barrier = threading.Barrier(2)
+
+		def worker(order):
+			try:
+				frappe.init(site=site_name)
+				frappe.connect()
+				barrier.wait(timeout=30)
+				mine = delivery.claim(alerting.SENSOR_SILENT, "ANY-SITE", batch[::order])
+				frappe.db.commit()
+				claimed.append(len(mine))
+			except BaseException as e:
+				errors.append(e)
+			finally:
+				frappe.destroy()
+
+		threads = [threading.Thread(target=worker, args=(order,)) for order in (1, -1)]
+		for t in threads:
+			t.start()
+		for t in threads:
+			t.join(timeout=120)
+		try:
+			self.assertEqual(errors, [])
+			self.assertEqual(sum(claimed), 40)
+			self.assertEqual(
+				frappe.db.count("YAM Alert Log", {"reference_name": ("like", f"{prefix}-%")}), 40
+			)
+		finally:
+			frappe.db.delete("YAM Alert Log", {"reference_name": ("like", f"{prefix}-%")})
+			frappe.db.commit()
+
+	def test_logs_are_private_to_their_site(self):
+		site_a, site_b = make_site().name, make_site().name
+		delivery.claim(alerting.SENSOR_SILENT, site_a, items("A" + frappe.generate_hash(length=4), 1))
+		delivery.claim(alerting.SENSOR_SILENT, site_b, items("B" + frappe.generate_hash(length=4), 1))
+		user = make_user(["Quality Manager"], [site_a], "log-a")
+		frappe.set_user(user)
+		try:
+			sites = set(frappe.get_list("YAM Alert Log", pluck="site"))
+		finally:
+			frappe.set_user("Administrator")
+		self.assertEqual(sites, {site_a})
