@@ -48,6 +48,10 @@ class LinkedRecordsExistError(YamValidationError):
 	pass
 
 
+class DispatchGateError(YamValidationError):
+	"""A lot lacks evidence its Season Policy requires to be Released or Shipped."""
+
+
 #: Rule families (``RuleError.kind``) to the exception raised for them.
 ERRORS_BY_KIND: dict[str, type[YamValidationError]] = {
 	"weight": WeightError,
@@ -59,4 +63,5 @@ ERRORS_BY_KIND: dict[str, type[YamValidationError]] = {
 	"role": RoleRequiredError,
 	"immutable": ImmutableRecordError,
 	"validation": YamValidationError,
+	"dispatch": DispatchGateError,
 }

@@ -8,7 +8,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, today
 
-from yam_agri_core.rules import lots
+from yam_agri_core.quality.dispatch_gate import check_lot_dispatch
+from yam_agri_core.rules import dispatch, lots
 from yam_agri_core.validation import check_links_same_site, rules_enforced, session_roles
 
 
@@ -20,6 +21,7 @@ class Lot(Document):
 			self.validate_dates()
 			self.validate_season()
 			self.validate_status_change()
+			self.validate_dispatch_gate()
 		self.validate_same_site_links()
 
 	def set_initial_available_qty(self):
@@ -44,6 +46,12 @@ class Lot(Document):
 	def validate_status_change(self):
 		before = self.get_doc_before_save()
 		lots.validate_status_change(before.status if before else None, self.status, session_roles())
+
+	def validate_dispatch_gate(self):
+		"""Released and Shipped need the evidence of the lot's Season Policy (rules.dispatch)."""
+		before = self.get_doc_before_save()
+		if dispatch.gate_applies(before.status if before else None, self.status):
+			check_lot_dispatch(self)
 
 	def validate_same_site_links(self):
 		check_links_same_site(self, [("storage_bin", "Storage Bin")])
