@@ -52,6 +52,19 @@ class DispatchGateError(YamValidationError):
 	"""A lot lacks evidence its Season Policy requires to be Released or Shipped."""
 
 
+class MassBalanceError(YamValidationError):
+	"""A lot transfer's sources do not equal its destinations plus the process loss (or the loss is too
+	large)."""
+
+
+class OverdrawError(YamValidationError):
+	"""A lot transfer takes more grain from a lot than it has available."""
+
+
+class LotStateError(YamValidationError):
+	"""A lot in this status cannot give or receive grain."""
+
+
 #: Rule families (``RuleError.kind``) to the exception raised for them.
 ERRORS_BY_KIND: dict[str, type[YamValidationError]] = {
 	"weight": WeightError,
@@ -63,5 +76,9 @@ ERRORS_BY_KIND: dict[str, type[YamValidationError]] = {
 	"role": RoleRequiredError,
 	"immutable": ImmutableRecordError,
 	"validation": YamValidationError,
+	"mass_balance": MassBalanceError,
+	"overdraw": OverdrawError,
+	"lot_state": LotStateError,
+	"linked": LinkedRecordsExistError,
 	"dispatch": DispatchGateError,
 }

@@ -23,7 +23,9 @@ from yam_agri_core.tests.utils import (
 	make_nc,
 	make_reading,
 	make_site,
+	make_stored_lot,
 	make_ticket,
+	make_transfer,
 	make_user,
 	test_ignore,
 )
@@ -46,6 +48,9 @@ def make_world(site: str) -> dict[str, str]:
 		"Observation": make_reading(device.name, 22).name,
 		"Certificate": make_certificate(site, lot=lot.name).name,
 		"Nonconformance": make_nc(site, lot=lot.name).name,
+		"Lot Transfer": make_transfer(
+			site, "Split", [(make_stored_lot(site).name, 5000)], [(None, 2500), (None, 2500)]
+		).name,
 		# the mismatched ticket above was alerted
 		"YAM Alert Log": frappe.db.get_value("YAM Alert Log", {"site": site}, "name"),
 	}

@@ -146,3 +146,42 @@ def make_user(roles: list[str], sites: list[str] = (), prefix: str = "user") -> 
 	for site in sites:
 		add_user_permission("Site", site, email, ignore_permissions=True)
 	return email
+
+
+# Lots link Customer (shipments): keep Frappe's runner from building ERPNext's customer test records.
+test_ignore.append("Customer")
+
+
+def make_transfer(
+	site: str,
+	transfer_type: str,
+	sources: list[tuple[str, float]],
+	destinations: list[tuple[str | None, float] | dict],
+	loss: float = 0.0,
+	submit: bool = True,
+	**kwargs,
+):
+	"""A Lot Transfer of ``site``: ``sources`` are (lot, kg); ``destinations`` are (lot or None for a new
+	lot, kg) or row dicts (``new_lot_site``, ``storage_bin``, ``lot_type``...). Submitted unless told."""
+	rows = [d if isinstance(d, dict) else {"lot": d[0], "qty_kg": d[1]} for d in destinations]
+	doc = frappe.get_doc(
+		{
+			"doctype": "Lot Transfer",
+			"transfer_type": transfer_type,
+			"site": site,
+			"source_lots": [{"lot": lot, "qty_kg": qty} for lot, qty in sources],
+			"destination_lots": rows,
+			"process_loss_kg": loss,
+			"loss_reason": kwargs.pop("loss_reason", "Cleaning and dust" if loss else None),
+			**kwargs,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc
+
+
+def make_stored_lot(site: str, qty: float = 5000, **kwargs):
+	"""A lot that holds grain (In Storage), ready to be transferred."""
+	return make_lot(site, qty, status=kwargs.pop("status", "In Storage"), **kwargs)

@@ -40,3 +40,97 @@ frappe.ui.form.on("Lot", {
 		});
 	},
 });
+
+// Traceability: backward and forward genealogy of the lot, and the mock recall report.
+frappe.ui.form.on("Lot", {
+	refresh(frm) {
+		if (frm.is_new()) return;
+		frm.add_custom_button(__("Trace Backward"), () => yam_show_trace(frm, "backward"), __("Trace"));
+		frm.add_custom_button(__("Trace Forward"), () => yam_show_trace(frm, "forward"), __("Trace"));
+		frm.add_custom_button(
+			__("Mock Recall"),
+			() => frappe.set_route("query-report", "Mock Recall", { lot: frm.doc.name }),
+			__("Trace")
+		);
+	},
+});
+
+function yam_show_trace(frm, direction) {
+	const method =
+		direction === "backward"
+			? "yam_agri_core.traceability.trace.trace_backward"
+			: "yam_agri_core.traceability.trace.trace_forward";
+	frappe.call({ method, args: { lot: frm.doc.name }, freeze: true }).then((r) => {
+		const trace = r.message;
+		const dialog = new frappe.ui.Dialog({
+			title:
+				direction === "backward"
+					? __("Where lot {0} came from", [frm.doc.name])
+					: __("Where lot {0} went", [frm.doc.name]),
+			size: "extra-large",
+			fields: [{ fieldtype: "HTML", fieldname: "tree" }],
+		});
+		dialog.fields_dict.tree.$wrapper.html(yam_trace_html(trace, direction));
+		dialog.show();
+	});
+}
+
+function yam_trace_html(trace, direction) {
+	const esc = frappe.utils.escape_html;
+	const count = Object.keys(trace.nodes).length - 1;
+	let html = `<p class="text-muted">${
+		direction === "backward"
+			? __("{0} ancestor lots", [count])
+			: __("{0} descendant lots", [count])
+	}${trace.truncated ? " · " + __("The genealogy is deeper than the trace limit") : ""}</p>`;
+
+	const describe = (node) => {
+		if (node.restricted) {
+			return `<span class="text-muted">${__("Restricted lot")}</span>`;
+		}
+		const parts = [
+			`<a href="/app/lot/${encodeURIComponent(node.lot)}">${esc(node.lot)}</a>`,
+			esc(__(node.status || "")),
+			esc(node.site || ""),
+			esc([node.crop, node.variety, node.season].filter(Boolean).join(" · ")),
+			__("{0} kg available of {1} kg", [
+				format_number(node.available_qty_kg || 0),
+				format_number(node.declared_qty_kg || 0),
+			]),
+		];
+		if (node.supplier) parts.push(__("Supplier: {0}", [esc(node.supplier)]));
+		if (node.customer) parts.push(__("Customer: {0}", [esc(node.customer)]));
+		const records = [];
+		(node.storage_bins || []).forEach((b) => records.push(__("Bin {0}", [esc(b.bin_code || b.name)])));
+		(node.scale_tickets || []).forEach((t) =>
+			records.push(__("Scale Ticket {0} ({1} kg, {2})", [esc(t.name), format_number(t.net_kg || 0), __(t.direction)]))
+		);
+		(node.certificates || []).forEach((c) =>
+			records.push(__("Certificate {0} ({1}, {2})", [esc(c.name), esc(__(c.cert_type)), esc(__(c.status))]))
+		);
+		(node.nonconformances || []).forEach((n) =>
+			records.push(__("Nonconformance {0} ({1}, {2})", [esc(n.name), esc(__(n.severity)), esc(__(n.status))]))
+		);
+		let text = parts.filter(Boolean).join(" · ");
+		if (records.length) text += `<div class="small text-muted">${records.join(" · ")}</div>`;
+		return text;
+	};
+
+	const render = (item) => {
+		const node = trace.nodes[item.id];
+		let head = "";
+		if (item.qty_kg !== null && item.qty_kg !== undefined) {
+			head = `<b>${__("{0} kg", [format_number(item.qty_kg)])}</b> ${
+				item.transfer ? __("via {0}", [esc(item.transfer)]) : ""
+			} → `;
+		}
+		let out = `<li>${head}${__("Generation {0}", [item.depth])}: ${describe(node)}`;
+		if (item.repeat) {
+			out += ` <span class="text-muted">(${__("listed above")})</span>`;
+		} else if (item.children.length) {
+			out += `<ul>${item.children.map(render).join("")}</ul>`;
+		}
+		return out + "</li>";
+	};
+	return html + `<ul class="yam-trace">${render(trace.tree)}</ul>`;
+}

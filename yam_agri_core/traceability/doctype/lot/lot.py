@@ -56,6 +56,16 @@ class Lot(Document):
 	def validate_same_site_links(self):
 		check_links_same_site(self, [("storage_bin", "Storage Bin")])
 
+	def on_trash(self):
+		self.refuse_if_other_lots_descend_from_it()
+
+	def refuse_if_other_lots_descend_from_it(self):
+		from yam_agri_core.traceability.doctype.lot_transfer.lot_transfer import (
+			refuse_deleting_lot_in_genealogy,
+		)
+
+		refuse_deleting_lot_in_genealogy(self.name)
+
 
 @frappe.whitelist()
 def set_lot_status(lot: str, status: str) -> str:

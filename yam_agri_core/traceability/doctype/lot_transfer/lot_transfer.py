@@ -1,0 +1,356 @@
+# Copyright (c) 2026, YAM Agri and contributors
+# For license information, please see license.txt
+
+"""Lot Transfer: split, merge or blend lots; submitting moves the grain, cancelling puts it back.
+
+The rules are in ``yam_agri_core.rules.transfers``. Submitting locks every lot involved
+(``SELECT ... FOR UPDATE`` in name order, so that two transfers never deadlock), checks availability
+again on the locked rows and moves the quantities in the same transaction: two transfers draining
+one lot at the same time queue on the lock, and the second sees what the first left.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import flt, getdate, now, today
+
+from yam_agri_core.exceptions import LinkedRecordsExistError
+from yam_agri_core.permissions import user_has_site
+from yam_agri_core.rules import transfers
+from yam_agri_core.rules.transfers import DestinationLine, LaterUse, LotState, SourceLine
+from yam_agri_core.validation import rules_enforced
+
+LOT_STATE_FIELDS = (
+	"name",
+	"site",
+	"crop",
+	"status",
+	"declared_qty_kg",
+	"available_qty_kg",
+	"variety",
+	"season",
+	"supplier",
+)
+
+
+class LotTransfer(Document):
+	def validate(self):
+		self.reset_rows_of_amendment()
+		self.read_lots()
+		self.set_row_details()
+		self.set_totals()
+		with rules_enforced():
+			self.validate_transfer_date()
+			self.validate_shape()
+			self.validate_lines()
+			self.validate_sources()
+			self.validate_destinations()
+			self.validate_crops()
+			self.validate_availability()
+			self.validate_loss()
+			self.validate_mass_balance()
+		self.validate_user_sites()
+
+	def before_submit(self):
+		self.lock_lots_and_check_availability()
+
+	def on_submit(self):
+		self.take_from_sources()
+		self.put_into_destinations()
+
+	def before_cancel(self):
+		self.validate_user_sites()
+		self.lock_lots_and_check_reversal()
+
+	def on_cancel(self):
+		self.put_back_into_sources()
+		self.take_back_from_destinations()
+
+	# --- steps of validate -------------------------------------------------------------------------
+
+	def reset_rows_of_amendment(self):
+		"""An amendment creates its own lots: rows whose lot the cancelled original created start blank."""
+		if not self.is_new():
+			return
+		for row in self.destination_lots:
+			if row.lot_created:
+				row.lot = None
+				row.lot_created = 0
+				row.created_lot = None
+
+	def read_lots(self):
+		names = {row.lot for row in [*self.source_lots, *self.destination_lots] if row.lot}
+		self._lots = read_lot_states(names)
+
+	def set_row_details(self):
+		for row in self.source_lots:
+			state = self._lots.get(row.lot)
+			row.site = state.site if state else None
+			row.crop = state.crop if state else None
+			if self.docstatus == 0:
+				row.available_before_kg = state.available_qty_kg if state else None
+		bins = {row.storage_bin for row in self.destination_lots if row.storage_bin and not row.lot}
+		self._bin_sites = dict(
+			frappe.get_all(
+				"Storage Bin", filters={"name": ["in", list(bins)]}, fields=["name", "site"], as_list=True
+			)
+			if bins
+			else []
+		)
+		for row in self.destination_lots:
+			if row.lot:
+				state = self._lots.get(row.lot)
+				row.site = state.site if state else None
+			else:
+				row.new_lot_site = row.new_lot_site or self.site
+				row.site = row.new_lot_site
+				row.lot_type = row.lot_type or "Storage"
+
+	def set_totals(self):
+		self.process_loss_kg = flt(self.process_loss_kg)
+		self.total_source_kg = transfers.total_kg(row.qty_kg for row in self.source_lots)
+		self.total_destination_kg = transfers.total_kg(row.qty_kg for row in self.destination_lots)
+
+	def validate_transfer_date(self):
+		transfers.validate_transfer_date(
+			getdate(self.transfer_date) if self.transfer_date else None, getdate(today())
+		)
+
+	def validate_shape(self):
+		transfers.validate_shape(self.transfer_type, len(self.source_lots), len(self.destination_lots))
+
+	def validate_lines(self):
+		transfers.validate_lines(self.source_lines(), self.destination_lines())
+
+	def validate_sources(self):
+		transfers.validate_sources(self.site, self.source_lines())
+
+	def validate_destinations(self):
+		transfers.validate_destinations(self.destination_lines())
+
+	def validate_crops(self):
+		transfers.validate_crops(self.transfer_type, self.source_lines(), self.destination_lines())
+
+	def validate_availability(self):
+		transfers.validate_availability(self.source_lines())
+
+	def validate_loss(self):
+		transfers.validate_loss(self.process_loss_kg, self.loss_reason)
+
+	def validate_mass_balance(self):
+		transfers.validate_mass_balance(
+			self.total_source_kg, self.total_destination_kg, self.process_loss_kg, loss_tolerance_pct()
+		)
+
+	def validate_user_sites(self):
+		"""Grain leaving one site for another: the user needs every site it leaves or reaches."""
+		for site in transfers.sites_involved(self.site, self.destination_lines()):
+			if not user_has_site(site, doctype="Lot"):
+				frappe.throw(
+					_("You need access to site {0} to move grain to or from it").format(site),
+					exc=frappe.PermissionError,
+					title=_("Not Permitted"),
+				)
+
+	# --- submitting --------------------------------------------------------------------------------
+
+	def lock_lots_and_check_availability(self):
+		"""Lock every lot of the transfer and check the sources again on the locked rows."""
+		self._lots = lock_lots(self.lot_names())
+		with rules_enforced():
+			self.validate_sources()
+			self.validate_destinations()
+			self.validate_availability()
+		for row in self.source_lots:
+			row.available_before_kg = self._lots[row.lot].available_qty_kg
+
+	def take_from_sources(self):
+		for row in self.source_lots:
+			add_to_lot(row.lot, available_kg=-flt(row.qty_kg))
+
+	def put_into_destinations(self):
+		values = transfers.new_lot_values(self.source_lines())
+		for row in self.destination_lots:
+			if row.lot:
+				add_to_lot(row.lot, available_kg=flt(row.qty_kg), declared_kg=flt(row.qty_kg))
+				continue
+			lot = self.make_destination_lot(row, values)
+			row.db_set({"lot": lot.name, "lot_created": 1, "created_lot": lot.name, "site": lot.site})
+
+	def make_destination_lot(self, row, values: dict):
+		lot = frappe.get_doc(
+			{
+				"doctype": "Lot",
+				"lot_type": row.lot_type or "Storage",
+				"status": transfers.new_lot_status(row.storage_bin),
+				"site": row.new_lot_site or self.site,
+				"storage_bin": row.storage_bin,
+				**{key: value for key, value in values.items() if value},
+				"declared_qty_kg": flt(row.qty_kg),
+				"available_qty_kg": flt(row.qty_kg),
+				"receipt_date": self.transfer_date,
+				"source_transfer": self.name,
+				"notes": _("Created by Lot Transfer {0}").format(self.name),
+			}
+		)
+		lot.flags.ignore_permissions = True
+		return lot.insert()
+
+	# --- cancelling --------------------------------------------------------------------------------
+
+	def lock_lots_and_check_reversal(self):
+		self._lots = lock_lots(self.lot_names())
+		created = [row.lot for row in self.destination_lots if row.lot and row.lot_created]
+		with rules_enforced():
+			transfers.validate_reversal(
+				self.source_lines(), self.destination_lines(), later_uses(created, exclude=self.name)
+			)
+
+	def put_back_into_sources(self):
+		for row in self.source_lots:
+			add_to_lot(row.lot, available_kg=flt(row.qty_kg))
+
+	def take_back_from_destinations(self):
+		for row in self.destination_lots:
+			if not row.lot:
+				continue
+			if row.lot_created:
+				lot = row.lot
+				row.db_set({"lot": None, "created_lot": lot})
+				frappe.delete_doc("Lot", lot, ignore_permissions=True)
+			else:
+				add_to_lot(row.lot, available_kg=-flt(row.qty_kg), declared_kg=-flt(row.qty_kg))
+
+	# --- helpers -----------------------------------------------------------------------------------
+
+	def lot_names(self) -> set[str]:
+		return {row.lot for row in [*self.source_lots, *self.destination_lots] if row.lot}
+
+	def source_lines(self) -> list[SourceLine]:
+		return [
+			SourceLine(row=row.idx, lot=row.lot, qty_kg=flt(row.qty_kg), state=self._lots.get(row.lot))
+			for row in self.source_lots
+		]
+
+	def destination_lines(self) -> list[DestinationLine]:
+		bin_sites = getattr(self, "_bin_sites", {})
+		return [
+			DestinationLine(
+				row=row.idx,
+				lot=row.lot,
+				qty_kg=flt(row.qty_kg),
+				site=row.site or (None if row.lot else row.new_lot_site or self.site),
+				state=self._lots.get(row.lot) if row.lot else None,
+				storage_bin=None if row.lot else row.storage_bin,
+				storage_bin_site=None if row.lot else bin_sites.get(row.storage_bin),
+				created=bool(row.lot_created),
+			)
+			for row in self.destination_lots
+		]
+
+
+def loss_tolerance_pct() -> float:
+	"""``transfer_loss_tolerance_pct`` of YAM Agri Settings (default 1 %)."""
+	from yam_agri_core.settings import get_setting
+
+	value = get_setting("transfer_loss_tolerance_pct")
+	return transfers.DEFAULT_LOSS_TOLERANCE_PCT if value in (None, "") else flt(value)
+
+
+def _lot_state(row: dict) -> LotState:
+	return LotState(
+		name=row["name"],
+		site=row["site"],
+		crop=row["crop"],
+		status=row["status"],
+		declared_qty_kg=flt(row["declared_qty_kg"]),
+		available_qty_kg=flt(row["available_qty_kg"]),
+		variety=row["variety"],
+		season=row["season"],
+		supplier=row["supplier"],
+	)
+
+
+def read_lot_states(names) -> dict[str, LotState]:
+	if not names:
+		return {}
+	Lot = frappe.qb.DocType("Lot")
+	rows = (
+		frappe.qb.from_(Lot)
+		.select(*(Lot[f] for f in LOT_STATE_FIELDS))
+		.where(Lot.name.isin(sorted(names)))
+		.run(as_dict=True)
+	)
+	return {row["name"]: _lot_state(row) for row in rows}
+
+
+def lock_lots(names) -> dict[str, LotState]:
+	"""Lock the lots' rows until the transaction ends, always in name order (no deadlocks), and read
+	their latest committed values."""
+	if not names:
+		return {}
+	Lot = frappe.qb.DocType("Lot")
+	rows = (
+		frappe.qb.from_(Lot)
+		.select(*(Lot[f] for f in LOT_STATE_FIELDS))
+		.where(Lot.name.isin(sorted(names)))
+		.orderby(Lot.name)
+		.for_update()
+		.run(as_dict=True)
+	)
+	return {row["name"]: _lot_state(row) for row in rows}
+
+
+def add_to_lot(lot: str, available_kg: float = 0.0, declared_kg: float = 0.0) -> None:
+	"""Change a locked lot's quantities in place (relative, so it never writes a stale value)."""
+	Lot = frappe.qb.DocType("Lot")
+	query = (
+		frappe.qb.update(Lot)
+		.set(Lot.available_qty_kg, Lot.available_qty_kg + available_kg)
+		.set(Lot.modified, now())
+		.set(Lot.modified_by, frappe.session.user)
+		.where(Lot.name == lot)
+	)
+	if declared_kg:
+		query = query.set(Lot.declared_qty_kg, Lot.declared_qty_kg + declared_kg)
+	query.run()
+
+
+def later_uses(lots, exclude: str) -> list[LaterUse]:
+	"""Submitted transfers other than ``exclude`` that list any of ``lots`` (as source or destination)."""
+	if not lots:
+		return []
+	uses = []
+	for child in ("Lot Transfer Source", "Lot Transfer Destination"):
+		Row = frappe.qb.DocType(child)
+		rows = (
+			frappe.qb.from_(Row)
+			.select(Row.lot, Row.parent)
+			.where(Row.lot.isin(list(lots)) & (Row.docstatus == 1) & (Row.parent != exclude))
+			.where(Row.parenttype == "Lot Transfer")
+			.orderby(Row.parent)
+			.run(as_dict=True)
+		)
+		uses.extend(LaterUse(lot=row.lot, transfer=row.parent) for row in rows)
+	return uses
+
+
+def submitted_transfer_of_lot(lot: str) -> str | None:
+	"""A submitted transfer that took grain from or put grain into ``lot``, if any."""
+	uses = later_uses([lot], exclude="")
+	return uses[0].transfer if uses else None
+
+
+def refuse_deleting_lot_in_genealogy(lot: str) -> None:
+	"""A lot that a submitted transfer took from (or put grain into) is part of a genealogy."""
+	transfer = submitted_transfer_of_lot(lot)
+	if transfer:
+		frappe.throw(
+			_("Lot {0} is part of the genealogy recorded by Lot Transfer {1}; it cannot be deleted").format(
+				lot, transfer
+			),
+			exc=LinkedRecordsExistError,
+			title=_("Not Deleted"),
+		)

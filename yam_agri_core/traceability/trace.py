@@ -1,0 +1,439 @@
+"""Lot genealogy: trace backward (ancestors), trace forward (descendants) and mock recall.
+
+The genealogy's edges are the rows of submitted Lot Transfers: every source lot of a transfer is a
+parent of every destination lot of it, with the quantity ``destination × source / sources' total``
+(``yam_agri_core.rules.transfers.edge_qty``). Each direction is read with ONE recursive query that
+collects the lots reached (each with its generation: the shortest distance from the starting lot)
+and the edges between them; the lots' data and the records that touch them (scale tickets,
+certificates, nonconformances, storage bins) are read with one set-based query each.
+
+Cycles (grain poured back into a lot it came from) and runaway genealogies stop at
+``MAX_TRACE_DEPTH`` generations: the recursion keeps one row per (lot, generation), never one per path.
+
+Site isolation: a lot of a site the user may not read appears as a placeholder ("Restricted lot")
+that keeps only its place in the tree and the quantities on its edges, never its name, data or
+touching records; a transfer of such a site is not named either.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import frappe
+from frappe import _
+from frappe.utils import flt
+
+from yam_agri_core.permissions import get_allowed_sites
+from yam_agri_core.rules.lots import SHIPPED
+from yam_agri_core.rules.transfers import (
+	MAX_TRACE_DEPTH,
+	TreeLot,
+	TreeMove,
+	round_kg,
+	transfer_flows,
+	tree_balance,
+)
+
+BACKWARD, FORWARD = "backward", "forward"
+
+#: One recursive query per direction: the lots reached with their generation, then every edge that
+#: leaves them in the direction of travel (``near`` is the lot already reached, ``far`` the next one).
+#: Only submitted transfers count (docstatus = 1 on the child rows, kept in step with the parent).
+_TRACE_SQL = {
+	BACKWARD: """
+with recursive reached (lot, depth) as (
+	select name, 0 from `tabLot` where name = %(lot)s
+	union
+	select s.lot, r.depth + 1
+	from reached r
+	join `tabLot Transfer Destination` d on d.lot = r.lot and d.docstatus = 1
+	join `tabLot Transfer Source` s on s.parent = d.parent and s.docstatus = 1
+	where r.depth < %(max_depth)s
+),
+nodes as (select lot, min(depth) as depth from reached group by lot)
+select n.lot as near, n.depth, s.lot as far, d.parent as transfer,
+	d.qty_kg * s.qty_kg / nullif(t.total_source_kg, 0) as qty_kg
+from nodes n
+left join `tabLot Transfer Destination` d on d.lot = n.lot and d.docstatus = 1
+left join `tabLot Transfer Source` s on s.parent = d.parent and s.docstatus = 1
+left join `tabLot Transfer` t on t.name = d.parent
+order by n.depth, n.lot, d.parent, s.lot
+""",
+	FORWARD: """
+with recursive reached (lot, depth) as (
+	select name, 0 from `tabLot` where name = %(lot)s
+	union
+	select d.lot, r.depth + 1
+	from reached r
+	join `tabLot Transfer Source` s on s.lot = r.lot and s.docstatus = 1
+	join `tabLot Transfer Destination` d on d.parent = s.parent and d.docstatus = 1
+	where r.depth < %(max_depth)s and d.lot is not null
+),
+nodes as (select lot, min(depth) as depth from reached group by lot)
+select n.lot as near, n.depth, d.lot as far, s.parent as transfer,
+	d.qty_kg * s.qty_kg / nullif(t.total_source_kg, 0) as qty_kg
+from nodes n
+left join `tabLot Transfer Source` s on s.lot = n.lot and s.docstatus = 1
+left join `tabLot Transfer Destination` d on d.parent = s.parent and d.docstatus = 1
+left join `tabLot Transfer` t on t.name = s.parent
+order by n.depth, n.lot, s.parent, d.lot
+""",
+}
+
+LOT_FIELDS = (
+	"name",
+	"site",
+	"lot_type",
+	"status",
+	"crop",
+	"variety",
+	"season",
+	"declared_qty_kg",
+	"available_qty_kg",
+	"supplier",
+	"customer",
+	"storage_bin",
+)
+
+
+@frappe.whitelist()
+def trace_backward(lot: str) -> dict:
+	"""Every ancestor of ``lot``: the lots its grain came from, generation by generation."""
+	return Genealogy(lot, BACKWARD).as_dict()
+
+
+@frappe.whitelist()
+def trace_forward(lot: str) -> dict:
+	"""Every descendant of ``lot``: the lots its grain went into, generation by generation."""
+	return Genealogy(lot, FORWARD).as_dict()
+
+
+@frappe.whitelist()
+def get_mock_recall(lot: str) -> dict:
+	"""Everything downstream of ``lot`` (lots, shipments, suppliers, customers) with the mass balance
+	of every transfer and of the whole tree: the data of the Mock Recall report."""
+	return MockRecall(lot).as_dict()
+
+
+def check_lot_readable(lot: str) -> None:
+	if not frappe.db.exists("Lot", lot):
+		frappe.throw(_("Lot {0} not found").format(lot), exc=frappe.DoesNotExistError)
+	frappe.get_doc("Lot", lot).check_permission("read")
+
+
+class Genealogy:
+	"""The lots reached from ``lot`` in one direction, the edges between them and what touches them."""
+
+	def __init__(self, lot: str, direction: str, max_depth: int = MAX_TRACE_DEPTH):
+		check_lot_readable(lot)
+		self.lot = lot
+		self.direction = direction
+		self.max_depth = max_depth
+		self.allowed_sites = get_allowed_sites(doctype="Lot")
+		self.read_graph()
+		self.read_lots()
+		self.read_transfers()
+
+	# --- reading -----------------------------------------------------------------------------------
+
+	def read_graph(self) -> None:
+		rows = frappe.db.sql(
+			_TRACE_SQL[self.direction], {"lot": self.lot, "max_depth": self.max_depth}, as_dict=True
+		)
+		self.depth: dict[str, int] = {}
+		edges: dict[tuple[str, str, str], float] = {}
+		for row in rows:
+			self.depth.setdefault(row.near, row.depth)
+			if row.far and row.transfer:
+				key = (row.near, row.far, row.transfer)
+				edges[key] = edges.get(key, 0.0) + flt(row.qty_kg)
+		self.truncated = any(far not in self.depth for _near, far, _t in edges)
+		#: (near, far, transfer, qty): near is the lot closer to the start.
+		self.edges = [(near, far, t, round_kg(q)) for (near, far, t), q in edges.items() if far in self.depth]
+
+	def read_lots(self) -> None:
+		Lot = frappe.qb.DocType("Lot")
+		rows = (
+			frappe.qb.from_(Lot)
+			.select(*(Lot[f] for f in LOT_FIELDS))
+			.where(Lot.name.isin(list(self.depth)))
+			.run(as_dict=True)
+		)
+		self.lots = {row.name: row for row in rows}
+		self.visible = {name for name, row in self.lots.items() if self.site_visible(row.site)}
+		self.visible.add(self.lot)
+		self.ids: dict[str, str] = {}
+		restricted = 0
+		for name in sorted(self.depth, key=lambda n: (self.depth[n], n)):
+			if name in self.visible:
+				self.ids[name] = name
+			else:
+				restricted += 1
+				self.ids[name] = f"restricted-{restricted}"
+
+	def read_transfers(self) -> None:
+		names = sorted({t for _n, _f, t, _q in self.edges})
+		self.transfers = {}
+		if not names:
+			return
+		Transfer = frappe.qb.DocType("Lot Transfer")
+		rows = (
+			frappe.qb.from_(Transfer)
+			.select(
+				Transfer.name,
+				Transfer.site,
+				Transfer.transfer_type,
+				Transfer.transfer_date,
+				Transfer.process_loss_kg,
+				Transfer.total_source_kg,
+				Transfer.total_destination_kg,
+			)
+			.where(Transfer.name.isin(names))
+			.run(as_dict=True)
+		)
+		self.transfers = {row.name: row for row in rows}
+
+	def site_visible(self, site: str | None) -> bool:
+		return self.allowed_sites is None or (bool(site) and site in self.allowed_sites)
+
+	# --- touching records --------------------------------------------------------------------------
+
+	def touching_records(self) -> dict[str, dict[str, list]]:
+		"""Scale tickets, certificates, nonconformances and storage bins of the visible lots, read
+		through the user's permissions (one query each)."""
+		names = sorted(self.visible & set(self.lots))
+		touching: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+		if not names:
+			return touching
+		for key, doctype, fields, filters in (
+			(
+				"scale_tickets",
+				"Scale Ticket",
+				["name", "lot", "ticket_no", "direction", "net_kg", "ticket_datetime", "mismatch_flag"],
+				{"docstatus": ["<", 2]},
+			),
+			(
+				"certificates",
+				"Certificate",
+				["name", "lot", "cert_type", "certificate_no", "status", "expiry_date"],
+				{},
+			),
+			("nonconformances", "Nonconformance", ["name", "lot", "nc_type", "severity", "status"], {}),
+		):
+			for row in readable_list(doctype, fields, {"lot": ["in", names], **filters}):
+				touching[row.pop("lot")][key].append(row)
+		bins = {self.lots[n].storage_bin for n in names if self.lots[n].storage_bin}
+		for row in readable_list(
+			"Storage Bin",
+			["name", "bin_code", "site", "status", "current_lot"],
+			{},
+			or_filters={"name": ["in", sorted(bins) or [""]], "current_lot": ["in", names]},
+		):
+			for name in names:
+				if row.name == self.lots[name].storage_bin or row.current_lot == name:
+					touching[name]["storage_bins"].append(
+						{"name": row.name, "bin_code": row.bin_code, "status": row.status}
+					)
+		return touching
+
+	# --- shaping -----------------------------------------------------------------------------------
+
+	def node(self, name: str, touching: dict) -> dict:
+		node = {"id": self.ids[name], "depth": self.depth[name]}
+		if name not in self.visible or name not in self.lots:
+			return {**node, "restricted": 1, "lot": None, "label": _("Restricted lot")}
+		row = self.lots[name]
+		return {
+			**node,
+			"restricted": 0,
+			"lot": name,
+			"label": name,
+			**{f: row.get(f) for f in LOT_FIELDS if f != "name"},
+			"scale_tickets": touching.get(name, {}).get("scale_tickets", []),
+			"certificates": touching.get(name, {}).get("certificates", []),
+			"nonconformances": touching.get(name, {}).get("nonconformances", []),
+			"storage_bins": touching.get(name, {}).get("storage_bins", []),
+		}
+
+	def edge(self, near: str, far: str, transfer: str, qty: float) -> dict:
+		source, destination = (far, near) if self.direction == BACKWARD else (near, far)
+		info = self.transfers.get(transfer) or frappe._dict()
+		shown = self.site_visible(info.site)
+		return {
+			"source": self.ids[source],
+			"destination": self.ids[destination],
+			"qty_kg": qty,
+			"transfer": transfer if shown else None,
+			"transfer_type": info.transfer_type if shown else None,
+			"transfer_date": info.transfer_date if shown else None,
+		}
+
+	def tree(self) -> dict:
+		"""The genealogy as a nested tree from the starting lot; a lot reached a second time is listed
+		again with ``repeat`` and without its branch (a diamond or a cycle never multiplies)."""
+		following = defaultdict(list)
+		for near, far, transfer, qty in self.edges:
+			following[near].append((far, transfer, qty))
+		expanded: set[str] = set()
+
+		def branch(name: str, depth: int, qty: float | None, transfer: str | None) -> dict:
+			info = self.transfers.get(transfer) or frappe._dict()
+			item = {
+				"id": self.ids[name],
+				"depth": depth,
+				"qty_kg": qty,
+				"transfer": transfer if transfer and self.site_visible(info.site) else None,
+				"children": [],
+			}
+			if name in expanded:
+				item["repeat"] = 1
+				return item
+			expanded.add(name)
+			for far, t, q in sorted(following.get(name, []), key=lambda e: (e[0], e[1])):
+				item["children"].append(branch(far, depth + 1, q, t))
+			return item
+
+		# iterative-safe: depth is capped by the query, so recursion stays within MAX_TRACE_DEPTH
+		return branch(self.lot, 0, None, None)
+
+	def as_dict(self) -> dict:
+		touching = self.touching_records()
+		return {
+			"lot": self.lot,
+			"direction": self.direction,
+			"max_depth": self.max_depth,
+			"truncated": int(self.truncated),
+			"nodes": {self.ids[name]: self.node(name, touching) for name in self.ids},
+			"edges": [self.edge(*edge) for edge in self.edges],
+			"tree": self.tree(),
+		}
+
+
+def readable_list(doctype: str, fields: list[str], filters: dict, or_filters: dict | None = None) -> list:
+	"""``frappe.get_list`` (site isolation and role permissions apply), or nothing for a user who may
+	not read ``doctype`` at all."""
+	if not frappe.has_permission(doctype, "read"):
+		return []
+	return frappe.get_list(
+		doctype, fields=fields, filters=filters, or_filters=or_filters, limit_page_length=0, order_by="name"
+	)
+
+
+class MockRecall:
+	"""Every lot downstream of ``lot``, the shipments among them and the mass balance."""
+
+	def __init__(self, lot: str):
+		self.genealogy = Genealogy(lot, FORWARD)
+		self.read_transfer_rows()
+
+	def read_transfer_rows(self) -> None:
+		"""Every row of the transfers of the tree (sources outside the tree included), set-based."""
+		names = sorted(self.genealogy.transfers)
+		self.moves: list[TreeMove] = []
+		for child, is_source in (("Lot Transfer Source", True), ("Lot Transfer Destination", False)):
+			if not names:
+				break
+			Row = frappe.qb.DocType(child)
+			rows = (
+				frappe.qb.from_(Row)
+				.select(Row.parent, Row.lot, Row.qty_kg)
+				.where(Row.parent.isin(names) & (Row.docstatus == 1))
+				.run(as_dict=True)
+			)
+			self.moves.extend(
+				TreeMove(transfer=r.parent, lot=r.lot, qty_kg=flt(r.qty_kg), is_source=is_source)
+				for r in rows
+			)
+		self.losses = {name: flt(row.process_loss_kg) for name, row in self.genealogy.transfers.items()}
+
+	def rows(self) -> list[dict]:
+		g = self.genealogy
+		received: dict[str, float] = defaultdict(float)
+		via: dict[str, set] = defaultdict(set)
+		for _near, far, transfer, qty in g.edges:
+			received[far] += qty
+			info = g.transfers.get(transfer) or frappe._dict()
+			if g.site_visible(info.site):
+				via[far].add(transfer)
+		outbound: dict[str, list] = defaultdict(list)
+		for name, records in g.touching_records().items():
+			outbound[name] = [t for t in records.get("scale_tickets", []) if t.get("direction") == "Outbound"]
+		rows = []
+		for name in sorted(g.depth, key=lambda n: (g.depth[n], n)):
+			lot = g.lots.get(name) or frappe._dict()
+			shipped = lot.get("status") == SHIPPED
+			row = {
+				"depth": g.depth[name],
+				"received_kg": round_kg(received.get(name)) if name != g.lot else None,
+				"declared_qty_kg": flt(lot.get("declared_qty_kg")),
+				"available_qty_kg": flt(lot.get("available_qty_kg")),
+				"shipped_kg": flt(lot.get("available_qty_kg")) if shipped else 0.0,
+				"is_shipment": int(shipped or lot.get("lot_type") == "Shipment"),
+			}
+			if name in g.visible and name in g.lots:
+				tickets = outbound.get(name, [])
+				row.update(
+					{
+						"lot": name,
+						"lot_label": name,
+						"restricted": 0,
+						**{
+							f: lot.get(f) for f in ("lot_type", "status", "site", "crop", "variety", "season")
+						},
+						"supplier": lot.get("supplier"),
+						"customer": lot.get("customer"),
+						"storage_bin": lot.get("storage_bin"),
+						"via_transfers": ", ".join(sorted(via.get(name, ()))),
+						"outbound_tickets": ", ".join(t["name"] for t in tickets),
+						"outbound_net_kg": round_kg(sum(flt(t.get("net_kg")) for t in tickets)),
+					}
+				)
+			else:
+				row.update({"lot": None, "lot_label": _("Restricted lot"), "restricted": 1})
+			rows.append(row)
+		return rows
+
+	def balance(self) -> dict:
+		g = self.genealogy
+		lots = [
+			TreeLot(
+				name=name,
+				declared_qty_kg=flt(row.declared_qty_kg),
+				available_qty_kg=flt(row.available_qty_kg),
+				shipped=row.status == SHIPPED,
+			)
+			for name, row in g.lots.items()
+		]
+		tree = tree_balance(lots, self.moves, self.losses)
+		flows = transfer_flows(self.moves, self.losses)
+		return {
+			"entered_kg": tree.entered_kg,
+			"shipped_kg": tree.shipped_kg,
+			"on_hand_kg": tree.on_hand_kg,
+			"loss_kg": tree.loss_kg,
+			"unaccounted_kg": tree.unaccounted_kg,
+			"balanced": int(tree.balanced),
+			"transfers": [
+				{
+					"transfer": f.name
+					if g.site_visible((g.transfers.get(f.name) or {}).get("site"))
+					else None,
+					"source_kg": f.source_kg,
+					"destination_kg": f.destination_kg,
+					"loss_kg": f.loss_kg,
+					"difference_kg": f.difference_kg,
+					"balanced": int(f.balanced),
+				}
+				for f in flows
+			],
+		}
+
+	def as_dict(self) -> dict:
+		rows = self.rows()
+		return {
+			"lot": self.genealogy.lot,
+			"truncated": int(self.genealogy.truncated),
+			"lots": rows,
+			"shipments": [row for row in rows if row["is_shipment"]],
+			"mass_balance": self.balance(),
+		}
