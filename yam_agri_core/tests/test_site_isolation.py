@@ -21,6 +21,7 @@ from yam_agri_core.tests.utils import (
 	make_device,
 	make_lot,
 	make_nc,
+	make_qc_test,
 	make_reading,
 	make_site,
 	make_stored_lot,
@@ -51,6 +52,7 @@ def make_world(site: str) -> dict[str, str]:
 		"Lot Transfer": make_transfer(
 			site, "Split", [(make_stored_lot(site).name, 5000)], [(None, 2500), (None, 2500)]
 		).name,
+		"QC Test": make_qc_test(lot.name).name,
 		# the mismatched ticket above was alerted
 		"YAM Alert Log": frappe.db.get_value("YAM Alert Log", {"site": site}, "name"),
 	}

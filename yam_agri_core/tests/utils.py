@@ -148,6 +148,45 @@ def make_user(roles: list[str], sites: list[str] = (), prefix: str = "user") -> 
 	return email
 
 
+def make_qc_test(lot: str, test_type: str = "Moisture", value: float | None = 12.0, submit=True, **kwargs):
+	"""A QC Test of ``lot`` (submitted unless ``submit=False``); site, crop and season come from the lot."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "QC Test",
+			"lot": lot,
+			"test_type": test_type,
+			"value": value,
+			"test_date": kwargs.pop("test_date", today()),
+			"lab": kwargs.pop("lab", "YSMO Ta'iz Lab"),
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc
+
+
+def make_season_policy(
+	crop: str,
+	season: str,
+	tests: list[str] = (),
+	certificates: list[str] = (),
+	max_test_age_days: int = 90,
+	**kwargs,
+):
+	return frappe.get_doc(
+		{
+			"doctype": "Season Policy",
+			"crop": crop,
+			"season": season,
+			"max_test_age_days": max_test_age_days,
+			"mandatory_tests": [{"test_type": t} for t in tests],
+			"mandatory_certificates": [{"cert_type": c} for c in certificates],
+			**kwargs,
+		}
+	).insert(ignore_permissions=True)
+
+
 # Lots link Customer (shipments): keep Frappe's runner from building ERPNext's customer test records.
 test_ignore.append("Customer")
 
