@@ -214,23 +214,42 @@ class LotTransfer(Document):
 
 	def take_back_from_destinations(self):
 		for row in self.destination_lots:
-			if not row.lot:
-				continue
 			if row.lot_created:
-				lot = row.lot
-				row.db_set({"lot": None, "created_lot": lot})
-				frappe.delete_doc("Lot", lot, ignore_permissions=True)
+				self.empty_created_lot(row.lot)
 			else:
 				add_to_lot(row.lot, available_kg=-flt(row.qty_kg), declared_kg=-flt(row.qty_kg))
+
+	def empty_created_lot(self, lot: str):
+		"""A lot this transfer created is emptied, not deleted: its name may be on labels and papers
+		already, and Frappe would hand a deleted last name of the series to the next lot."""
+		Lot = frappe.qb.DocType("Lot")
+		(
+			frappe.qb.update(Lot)
+			.set(Lot.declared_qty_kg, 0)
+			.set(Lot.available_qty_kg, 0)
+			.set(Lot.modified, now())
+			.set(Lot.modified_by, frappe.session.user)
+			.where(Lot.name == lot)
+		).run()
+		frappe.get_doc("Lot", lot).add_comment(
+			"Info", _("Emptied: Lot Transfer {0}, which created this lot, was cancelled").format(self.name)
+		)
 
 	# --- helpers -----------------------------------------------------------------------------------
 
 	def lot_names(self) -> set[str]:
 		return {row.lot for row in [*self.source_lots, *self.destination_lots] if row.lot}
 
+	@property
+	def lots(self) -> dict[str, LotState]:
+		"""The transfer's lots as last read (under the row lock once submitting or cancelling)."""
+		if not hasattr(self, "_lots"):
+			self.read_lots()
+		return self._lots
+
 	def source_lines(self) -> list[SourceLine]:
 		return [
-			SourceLine(row=row.idx, lot=row.lot, qty_kg=flt(row.qty_kg), state=self._lots.get(row.lot))
+			SourceLine(row=row.idx, lot=row.lot, qty_kg=flt(row.qty_kg), state=self.lots.get(row.lot))
 			for row in self.source_lots
 		]
 
@@ -242,7 +261,7 @@ class LotTransfer(Document):
 				lot=row.lot,
 				qty_kg=flt(row.qty_kg),
 				site=row.site or (None if row.lot else row.new_lot_site or self.site),
-				state=self._lots.get(row.lot) if row.lot else None,
+				state=self.lots.get(row.lot) if row.lot else None,
 				storage_bin=None if row.lot else row.storage_bin,
 				storage_bin_site=None if row.lot else bin_sites.get(row.storage_bin),
 				created=bool(row.lot_created),

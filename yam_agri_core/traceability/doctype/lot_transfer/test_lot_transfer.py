@@ -23,6 +23,7 @@ from yam_agri_core.tests.utils import (
 	make_user,
 	test_ignore,
 )
+from yam_agri_core.traceability.trace import trace_forward
 
 
 def qty(lot: str) -> tuple[float, float]:
@@ -156,15 +157,21 @@ class TestLotTransfer(FrappeTestCase):
 		self.assertEqual(qty(a), (3000, 3000))
 		self.assertEqual(qty(b), (2000, 2000))
 		self.assertEqual(qty(target), (1000, 1000))
-		self.assertFalse(frappe.db.exists("Lot", created))
-		self.assertEqual(row_counts()["Lot"], before["Lot"] - 1)
-		transfer.reload()
-		self.assertEqual(
-			(transfer.destination_lots[1].lot, transfer.destination_lots[1].created_lot), (None, created)
+		# the lot it created is emptied, never deleted (its name is never handed out again)
+		self.assertEqual(qty(created), (0, 0))
+		self.assertEqual(row_counts(), before)
+		self.assertTrue(
+			frappe.db.exists(
+				"Comment", {"reference_name": created, "content": ["like", f"%{transfer.name}%"]}
+			)
 		)
+		transfer.reload()
+		self.assertEqual(transfer.destination_lots[1].lot, created)
+		self.assertEqual(trace_forward(a)["edges"], [])
 		# the amendment creates its own lot again
 		amended = frappe.copy_doc(transfer)
 		amended.amended_from = transfer.name
+		amended.docstatus = 0
 		amended.insert(ignore_permissions=True)
 		self.assertFalse(amended.destination_lots[1].lot)
 		amended.submit()
@@ -297,11 +304,16 @@ class TestConcurrentTransfers(FrappeTestCase):
 	def tearDown(self):
 		frappe.db.rollback()
 		frappe.set_user("Administrator")
+		lots = [self.lot]
 		for name in reversed(self.transfers):
 			if frappe.db.get_value("Lot Transfer", name, "docstatus") == 1:
 				frappe.get_doc("Lot Transfer", name).cancel()
+			lots += frappe.get_all(
+				"Lot Transfer Destination", {"parent": name, "lot_created": 1}, pluck="lot"
+			)
 			frappe.delete_doc("Lot Transfer", name, force=True, ignore_missing=True)
-		frappe.delete_doc("Lot", self.lot, force=True, ignore_missing=True)
+		for lot in lots:
+			frappe.delete_doc("Lot", lot, force=True, ignore_missing=True)
 		frappe.delete_doc("Site", self.site, force=True, ignore_missing=True)
 		frappe.db.commit()
 
