@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
+from frappe.email.doctype.email_account.email_account import EmailAccount
 from frappe.utils import get_url_to_form, now_datetime
 
 from yam_agri_core.rules import alerting
@@ -239,6 +240,10 @@ def queue_email(users: Sequence[str], subject: str, body: str, message: Message)
 	"""One Email Queue entry for ``users`` (the runbook's Email Queue monitor shows it)."""
 	emails = [e for e in frappe.get_all("User", filters={"name": ("in", users)}, pluck="email") if e]
 	if not emails:
+		return False
+	if not EmailAccount.find_outgoing(match_by_doctype=message.reference_doctype):
+		# no outgoing account yet (a fresh site): in-app notifications only, and no error shown to the
+		# user whose save raised the alert
 		return False
 	try:
 		frappe.sendmail(

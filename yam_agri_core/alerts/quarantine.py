@@ -15,7 +15,7 @@ import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Max, Min
 from frappe.utils import add_days, format_datetime
-from pypika.terms import PseudoColumn
+from pypika.terms import LiteralValue
 
 from yam_agri_core.alerts import delivery
 from yam_agri_core.alerts.delivery import AlertItem, Message
@@ -36,14 +36,14 @@ def pending_aggregates(now: dt.datetime, minutes: int) -> list[alerting.WindowAg
 	closed_until = alerting.window_bounds(alerting.last_closed_window(now, minutes), minutes)[1]
 	since = add_days(now, -int(get_setting("alert_lookback_days")))
 	Obs = frappe.qb.DocType("Observation")
-	window = PseudoColumn(window_sql(minutes))
+	window = window_sql(minutes)
 	rows = (
 		frappe.qb.from_(Obs)
 		.select(
 			Obs.device,
 			Obs.site,
 			Obs.metric,
-			window.as_("window"),
+			LiteralValue(window, alias="window_index"),
 			Count("*").as_("count"),
 			Min(Obs.value).as_("min_value"),
 			Max(Obs.value).as_("max_value"),
@@ -58,14 +58,14 @@ def pending_aggregates(now: dt.datetime, minutes: int) -> list[alerting.WindowAg
 			& (Obs.observed_at < closed_until)
 			& (Obs.creation <= now)
 		)
-		.groupby(Obs.device, Obs.site, Obs.metric, window)
+		.groupby(Obs.device, Obs.site, Obs.metric, LiteralValue(window))
 	).run(as_dict=True)
 	return [
 		alerting.WindowAggregate(
 			device=r.device,
 			site=r.site,
 			metric=r.metric,
-			window=int(r.window),
+			window=int(r.window_index),
 			count=int(r["count"]),
 			min_value=r.min_value,
 			max_value=r.max_value,

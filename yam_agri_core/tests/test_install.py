@@ -24,7 +24,14 @@ class TestInstall(FrappeTestCase):
 			self.assertEqual(
 				frappe.db.get_value("DocType", doctype, "module"), frappe.get_meta(doctype).module
 			)
-			self.assertIn(frappe.get_meta(doctype).module, ("Traceability", "Quality", "Monitoring"))
+			self.assertIn(
+				frappe.get_meta(doctype).module, ("Traceability", "Quality", "Monitoring", "Alerts")
+			)
+
+	def test_settings_hold_their_defaults_after_install(self):
+		after_install()
+		self.assertEqual(frappe.db.get_single_value("YAM Agri Settings", "certificate_warning_days"), 30)
+		self.assertEqual(frappe.db.get_single_value("YAM Agri Settings", "send_alert_emails"), 1)
 
 	def test_observation_history_index_exists(self):
 		indexes = frappe.db.sql("show index from `tabObservation`", as_dict=True)
