@@ -315,7 +315,14 @@ def main() -> int:
 	frappe.connect()
 	frappe.set_user("Administrator")
 	try:
-		from yam_agri_core.traceability.trace import get_mock_recall, trace_backward, trace_forward
+		from yam_agri_core.traceability.trace import (
+			_TRACE_SQL,
+			BACKWARD,
+			FORWARD,
+			get_mock_recall,
+			trace_backward,
+			trace_forward,
+		)
 
 		cleanup()
 		began = time.perf_counter()
@@ -333,6 +340,13 @@ def main() -> int:
 		rows.append(
 			("trace backward (1 recursive query + set reads)", ms, len(result["nodes"]), len(result["edges"]))
 		)
+		ms_q, r = timed(
+			lambda: frappe.db.sql(_TRACE_SQL[BACKWARD], {"lot": last, "max_depth": 50}, as_dict=True),
+			args.repeat,
+		)
+		rows.append(
+			("  its recursive query alone (lots, edges, lot data)", ms_q, len({x.near for x in r}), len(r))
+		)
 		ms_g, r = timed(lambda: naive_per_generation(last, True), args.repeat)
 		rows.append(("  naive backward, 1 query per generation", ms_g, r["lots"], None))
 		ms_l, r = timed(lambda: naive_per_lot(last, True), max(1, args.repeat // 2))
@@ -341,6 +355,13 @@ def main() -> int:
 		ms, result = timed(lambda: trace_forward(first), args.repeat)
 		rows.append(
 			("trace forward (1 recursive query + set reads)", ms, len(result["nodes"]), len(result["edges"]))
+		)
+		ms_q, r = timed(
+			lambda: frappe.db.sql(_TRACE_SQL[FORWARD], {"lot": first, "max_depth": 50}, as_dict=True),
+			args.repeat,
+		)
+		rows.append(
+			("  its recursive query alone (lots, edges, lot data)", ms_q, len({x.near for x in r}), len(r))
 		)
 		ms_g, r = timed(lambda: naive_per_generation(first, False), args.repeat)
 		rows.append(("  naive forward, 1 query per generation", ms_g, r["lots"], None))

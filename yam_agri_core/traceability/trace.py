@@ -36,50 +36,6 @@ from yam_agri_core.rules.transfers import (
 
 BACKWARD, FORWARD = "backward", "forward"
 
-#: One recursive query per direction: the lots reached with their generation, then every edge that
-#: leaves them in the direction of travel (``near`` is the lot already reached, ``far`` the next one).
-#: Only submitted transfers count (docstatus = 1 on the child rows, kept in step with the parent).
-_TRACE_SQL = {
-	BACKWARD: """
-with recursive reached (lot, depth) as (
-	select name, 0 from `tabLot` where name = %(lot)s
-	union
-	select s.lot, r.depth + 1
-	from reached r
-	join `tabLot Transfer Destination` d on d.lot = r.lot and d.docstatus = 1
-	join `tabLot Transfer Source` s on s.parent = d.parent and s.docstatus = 1
-	where r.depth < %(max_depth)s
-),
-nodes as (select lot, min(depth) as depth from reached group by lot)
-select n.lot as near, n.depth, s.lot as far, d.parent as transfer,
-	d.qty_kg * s.qty_kg / nullif(t.total_source_kg, 0) as qty_kg
-from nodes n
-left join `tabLot Transfer Destination` d on d.lot = n.lot and d.docstatus = 1
-left join `tabLot Transfer Source` s on s.parent = d.parent and s.docstatus = 1
-left join `tabLot Transfer` t on t.name = d.parent
-order by n.depth, n.lot, d.parent, s.lot
-""",
-	FORWARD: """
-with recursive reached (lot, depth) as (
-	select name, 0 from `tabLot` where name = %(lot)s
-	union
-	select d.lot, r.depth + 1
-	from reached r
-	join `tabLot Transfer Source` s on s.lot = r.lot and s.docstatus = 1
-	join `tabLot Transfer Destination` d on d.parent = s.parent and d.docstatus = 1
-	where r.depth < %(max_depth)s and d.lot is not null
-),
-nodes as (select lot, min(depth) as depth from reached group by lot)
-select n.lot as near, n.depth, d.lot as far, s.parent as transfer,
-	d.qty_kg * s.qty_kg / nullif(t.total_source_kg, 0) as qty_kg
-from nodes n
-left join `tabLot Transfer Source` s on s.lot = n.lot and s.docstatus = 1
-left join `tabLot Transfer Destination` d on d.parent = s.parent and d.docstatus = 1
-left join `tabLot Transfer` t on t.name = s.parent
-order by n.depth, n.lot, s.parent, d.lot
-""",
-}
-
 LOT_FIELDS = (
 	"name",
 	"site",
@@ -94,6 +50,58 @@ LOT_FIELDS = (
 	"customer",
 	"storage_bin",
 )
+TRANSFER_FIELDS = ("site", "transfer_type", "transfer_date", "process_loss_kg")
+
+#: One recursive query per direction. ``reached`` walks the submitted transfers (docstatus = 1 on the
+#: child rows, kept in step with the parent) one generation per iteration, one row per (lot,
+#: generation); ``nodes`` keeps each lot at its nearest generation; the final select returns, per lot
+#: reached, the lot's data and every edge leaving it in the direction of travel (``near`` is the lot
+#: reached, ``far`` the next one) with its quantity and transfer.
+_RECURSION = {
+	BACKWARD: (
+		"join `tabLot Transfer Destination` d on d.lot = r.lot and d.docstatus = 1 "
+		"join `tabLot Transfer Source` s on s.parent = d.parent and s.docstatus = 1",
+		"s.lot",
+		"left join `tabLot Transfer Destination` d on d.lot = n.lot and d.docstatus = 1 "
+		"left join `tabLot Transfer Source` s on s.parent = d.parent and s.docstatus = 1",
+		"s.lot",
+		"d.parent",
+	),
+	FORWARD: (
+		"join `tabLot Transfer Source` s on s.lot = r.lot and s.docstatus = 1 "
+		"join `tabLot Transfer Destination` d on d.parent = s.parent and d.docstatus = 1",
+		"d.lot",
+		"left join `tabLot Transfer Source` s on s.lot = n.lot and s.docstatus = 1 "
+		"left join `tabLot Transfer Destination` d on d.parent = s.parent and d.docstatus = 1",
+		"d.lot",
+		"s.parent",
+	),
+}
+
+
+def _trace_sql(direction: str) -> str:
+	step, next_lot, edges, far, transfer = _RECURSION[direction]
+	lot_columns = ", ".join(f"l.`{f}` as `lot_{f}`" for f in LOT_FIELDS if f != "name")
+	transfer_columns = ", ".join(f"t.`{f}` as `transfer_{f}`" for f in TRANSFER_FIELDS)
+	return f"""
+with recursive reached (lot, depth) as (
+	select name, 0 from `tabLot` where name = %(lot)s
+	union
+	select {next_lot}, r.depth + 1 from reached r {step}
+	where r.depth < %(max_depth)s and {next_lot} is not null
+),
+nodes as (select lot, min(depth) as depth from reached group by lot)
+select n.lot as near, n.depth, {lot_columns},
+	{far} as far, {transfer} as transfer, {transfer_columns},
+	d.qty_kg * s.qty_kg / nullif(t.total_source_kg, 0) as qty_kg
+from nodes n
+join `tabLot` l on l.name = n.lot
+{edges}
+left join `tabLot Transfer` t on t.name = {transfer}
+"""
+
+
+_TRACE_SQL = {direction: _trace_sql(direction) for direction in (BACKWARD, FORWARD)}
 
 
 @frappe.whitelist()
@@ -131,35 +139,39 @@ class Genealogy:
 		self.max_depth = max_depth
 		self.allowed_sites = get_allowed_sites(doctype="Lot")
 		self.read_graph()
-		self.read_lots()
-		self.read_transfers()
+		self.set_visibility()
 
 	# --- reading -----------------------------------------------------------------------------------
 
 	def read_graph(self) -> None:
+		"""The lots reached, their data, the edges between them and their transfers: one query."""
 		rows = frappe.db.sql(
 			_TRACE_SQL[self.direction], {"lot": self.lot, "max_depth": self.max_depth}, as_dict=True
 		)
 		self.depth: dict[str, int] = {}
+		self.lots: dict[str, frappe._dict] = {}
+		self.transfers: dict[str, frappe._dict] = {}
 		edges: dict[tuple[str, str, str], float] = {}
 		for row in rows:
-			self.depth.setdefault(row.near, row.depth)
+			if row.near not in self.lots:
+				self.depth[row.near] = row.depth
+				self.lots[row.near] = frappe._dict(
+					{"name": row.near, **{f: row[f"lot_{f}"] for f in LOT_FIELDS if f != "name"}}
+				)
 			if row.far and row.transfer:
 				key = (row.near, row.far, row.transfer)
 				edges[key] = edges.get(key, 0.0) + flt(row.qty_kg)
+				if row.transfer not in self.transfers:
+					self.transfers[row.transfer] = frappe._dict(
+						{"name": row.transfer, **{f: row[f"transfer_{f}"] for f in TRANSFER_FIELDS}}
+					)
 		self.truncated = any(far not in self.depth for _near, far, _t in edges)
-		#: (near, far, transfer, qty): near is the lot closer to the start.
-		self.edges = [(near, far, t, round_kg(q)) for (near, far, t), q in edges.items() if far in self.depth]
-
-	def read_lots(self) -> None:
-		Lot = frappe.qb.DocType("Lot")
-		rows = (
-			frappe.qb.from_(Lot)
-			.select(*(Lot[f] for f in LOT_FIELDS))
-			.where(Lot.name.isin(list(self.depth)))
-			.run(as_dict=True)
+		#: (near, far, transfer, qty), sorted: near is the lot closer to the start.
+		self.edges = sorted(
+			(near, far, t, round_kg(q)) for (near, far, t), q in edges.items() if far in self.depth
 		)
-		self.lots = {row.name: row for row in rows}
+
+	def set_visibility(self) -> None:
 		self.visible = {name for name, row in self.lots.items() if self.site_visible(row.site)}
 		self.visible.add(self.lot)
 		self.ids: dict[str, str] = {}
@@ -170,28 +182,6 @@ class Genealogy:
 			else:
 				restricted += 1
 				self.ids[name] = f"restricted-{restricted}"
-
-	def read_transfers(self) -> None:
-		names = sorted({t for _n, _f, t, _q in self.edges})
-		self.transfers = {}
-		if not names:
-			return
-		Transfer = frappe.qb.DocType("Lot Transfer")
-		rows = (
-			frappe.qb.from_(Transfer)
-			.select(
-				Transfer.name,
-				Transfer.site,
-				Transfer.transfer_type,
-				Transfer.transfer_date,
-				Transfer.process_loss_kg,
-				Transfer.total_source_kg,
-				Transfer.total_destination_kg,
-			)
-			.where(Transfer.name.isin(names))
-			.run(as_dict=True)
-		)
-		self.transfers = {row.name: row for row in rows}
 
 	def site_visible(self, site: str | None) -> bool:
 		return self.allowed_sites is None or (bool(site) and site in self.allowed_sites)
