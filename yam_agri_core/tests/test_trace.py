@@ -1,6 +1,7 @@
 """Trace backward, trace forward and mock recall on a five-generation genealogy across two sites."""
 
 import frappe
+from frappe.desk import query_report
 from frappe.tests.utils import FrappeTestCase
 
 from yam_agri_core.tests.utils import (
@@ -225,6 +226,10 @@ class TestTrace(FrappeTestCase):
 		self.assertEqual(cards["Transfers Balanced"], "5 / 5")
 		with self.set_user(self.user_a):
 			_columns, data, *_ = run_mock_recall({"lot": self.lots["F1"]})
+			desk = query_report.run("Mock Recall", filters={"lot": self.lots["F1"]})
+			self.assertEqual(len(desk["result"]), 9)
+			with self.assertRaises(frappe.PermissionError):
+				query_report.run("Mock Recall", filters={"lot": self.lots["K1"]})
 		restricted = [row for row in data if row["restricted"]]
 		self.assertEqual(len(restricted), 3)
 		for row in restricted:
