@@ -20,6 +20,7 @@ from yam_agri_core.exceptions import LinkedRecordsExistError
 from yam_agri_core.permissions import user_has_site
 from yam_agri_core.rules import transfers
 from yam_agri_core.rules.transfers import DestinationLine, LaterUse, LotState, SourceLine
+from yam_agri_core.settings import get_setting
 from yam_agri_core.validation import rules_enforced
 
 LOT_STATE_FIELDS = (
@@ -272,8 +273,6 @@ class LotTransfer(Document):
 
 def loss_tolerance_pct() -> float:
 	"""``transfer_loss_tolerance_pct`` of YAM Agri Settings (default 1 %)."""
-	from yam_agri_core.settings import get_setting
-
 	value = get_setting("transfer_loss_tolerance_pct")
 	return transfers.DEFAULT_LOSS_TOLERANCE_PCT if value in (None, "") else flt(value)
 

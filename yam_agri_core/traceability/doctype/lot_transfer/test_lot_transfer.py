@@ -127,6 +127,15 @@ class TestLotTransfer(FrappeTestCase):
 				self.site, "Split", [(lot, 1000)], [(None, 495), (None, 495)], loss=10, loss_reason=" "
 			)
 		self.assertEqual(qty(lot), (1000, 1000))
+		# the tolerance is YAM Agri Settings' transfer_loss_tolerance_pct
+		frappe.db.set_single_value("YAM Agri Settings", "transfer_loss_tolerance_pct", 2.5)
+		frappe.clear_document_cache("YAM Agri Settings", "YAM Agri Settings")
+		try:
+			make_transfer(self.site, "Split", [(lot, 1000)], [(None, 490), (None, 490)], loss=20)
+		finally:
+			frappe.db.set_single_value("YAM Agri Settings", "transfer_loss_tolerance_pct", 1.0)
+			frappe.clear_document_cache("YAM Agri Settings", "YAM Agri Settings")
+		self.assertEqual(qty(lot), (1000, 0))
 
 	def test_sources_must_hold_grain(self):
 		draft = make_lot(self.site, 1000).name
