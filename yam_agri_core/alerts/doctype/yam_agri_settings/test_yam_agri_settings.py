@@ -26,8 +26,8 @@ class TestYAMAgriSettings(FrappeTestCase):
 		self.assertEqual(int(frappe.db.get_single_value("YAM Agri Settings", "certificate_warning_days")), 30)
 
 	def test_scale_tickets_fall_back_to_the_default_tolerance(self):
-		site = make_site(scale_tolerance_pct=None).name
-		frappe.db.set_value("Site", site, "scale_tolerance_pct", None)
+		site = make_site().name
+		frappe.db.set_value("Site", site, "scale_tolerance_pct", 0)
 		settings = frappe.get_doc("YAM Agri Settings")
 		settings.default_scale_tolerance_pct = 5
 		settings.save()

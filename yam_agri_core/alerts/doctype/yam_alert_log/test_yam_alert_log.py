@@ -23,51 +23,68 @@ def items(prefix: str, count: int) -> list[AlertItem]:
 	]
 
 
+def in_connections(functions: list) -> list:
+	"""Run each function in a thread of its own with its own database connection, committed."""
+	site = frappe.local.site
+	results: list = [None] * len(functions)
+	errors: list[BaseException] = []
+
+	def run(i, fn):
+		try:
+			frappe.init(site=site)
+			frappe.connect()
+			results[i] = fn()
+			frappe.db.commit()
+		except BaseException as e:
+			errors.append(e)
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(functions)]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout=120)
+	if errors:
+		raise errors[0]
+	return results
+
+
 class TestYAMAlertLog(FrappeTestCase):
 	def test_a_key_is_claimed_once(self):
 		site = make_site().name
 		batch = items(frappe.generate_hash(length=6), 3)
 		self.assertEqual(len(delivery.claim(alerting.SENSOR_SILENT, site, batch)), 3)
 		self.assertEqual(delivery.claim(alerting.SENSOR_SILENT, site, batch), [])
-		self.assertEqual(len(delivery.claim(alerting.SENSOR_SILENT, site, [*batch, *items("new", 1)])), 1)
+		fresh = items("N" + frappe.generate_hash(length=6), 1)
+		self.assertEqual(len(delivery.claim(alerting.SENSOR_SILENT, site, [*batch, *fresh])), 1)
 
 	def test_two_workers_claiming_the_same_alerts_send_each_once(self):
 		"""Two connections, as two scheduler workers would have: the unique key lets one of them win
-		each alert, whatever the interleaving."""
+		each alert, whatever the interleaving. Everything runs outside this test's own transaction."""
+		# this connection's own uncommitted alert-log rows (earlier tests) would hold index locks the
+		# workers wait on; real workers commit per batch
+		frappe.db.rollback()
 		prefix = "W" + frappe.generate_hash(length=6)
 		batch = items(prefix, 40)
-		site_name = frappe.local.site
-		claimed: list[int] = []
-		errors: list[BaseException] = []
 		barrier = threading.Barrier(2)
 
-		def worker(order):
-			try:
-				frappe.init(site=site_name)
-				frappe.connect()
-				barrier.wait(timeout=30)
-				mine = delivery.claim(alerting.SENSOR_SILENT, "ANY-SITE", batch[::order])
-				frappe.db.commit()
-				claimed.append(len(mine))
-			except BaseException as e:
-				errors.append(e)
-			finally:
-				frappe.destroy()
+		def claim_all(order: int) -> int:
+			barrier.wait(timeout=30)
+			return len(delivery.claim(alerting.SENSOR_SILENT, "ANY-SITE", batch[::order]))
 
-		threads = [threading.Thread(target=worker, args=(order,)) for order in (1, -1)]
-		for t in threads:
-			t.start()
-		for t in threads:
-			t.join(timeout=120)
-		try:
-			self.assertEqual(errors, [])
-			self.assertEqual(sum(claimed), 40)
-			self.assertEqual(
-				frappe.db.count("YAM Alert Log", {"reference_name": ("like", f"{prefix}-%")}), 40
-			)
-		finally:
+		def count() -> int:
+			return frappe.db.count("YAM Alert Log", {"reference_name": ("like", f"{prefix}-%")})
+
+		def clean_up() -> None:
 			frappe.db.delete("YAM Alert Log", {"reference_name": ("like", f"{prefix}-%")})
-			frappe.db.commit()
+
+		try:
+			claimed = in_connections([lambda: claim_all(1), lambda: claim_all(-1)])
+			self.assertEqual(sum(claimed), 40)
+			self.assertEqual(in_connections([count]), [40])
+		finally:
+			in_connections([clean_up])
 
 	def test_logs_are_private_to_their_site(self):
 		site_a, site_b = make_site().name, make_site().name

@@ -40,9 +40,8 @@ class ScaleTicket(Document):
 	def set_tolerance_from_site(self):
 		if self.tolerance_pct is None or (self.is_new() and not self.tolerance_pct):
 			site_tolerance = frappe.db.get_value("Site", self.site, "scale_tolerance_pct")
-			self.tolerance_pct = (
-				get_setting("default_scale_tolerance_pct") if site_tolerance is None else site_tolerance
-			)
+			# a site without a tolerance of its own (blank or 0) uses the default of YAM Agri Settings
+			self.tolerance_pct = site_tolerance or get_setting("default_scale_tolerance_pct")
 
 	def compute_weighing(self):
 		result = weighing.weigh(self.gross_kg, self.tare_kg, self.expected_net_kg, self.tolerance_pct)
