@@ -95,6 +95,7 @@ class TestQCTest(FrappeTestCase):
 		test = make_qc_test(self.lot, "Moisture", 16)
 		test.cancel()
 		amended = frappe.copy_doc(test)
+		amended.docstatus = 0
 		amended.amended_from = test.name
 		amended.value = 13
 		amended.insert(ignore_permissions=True)
