@@ -167,7 +167,7 @@ def insert_readings(rng: random.Random, sites: list[str], devices: list[str], co
 		observed = start + dt.timedelta(seconds=rng.randrange(span))
 		rows.append(
 			[
-				*base_row(observed, frappe.generate_hash(length=10)),
+				*base_row(observed, frappe.generate_hash(length=20)),
 				devices[i],
 				sites[i % SITES],
 				"Temperature",
@@ -209,7 +209,7 @@ def add_burst(now: dt.datetime, minutes: int) -> None:
 	fields = [*BASE, "device", "site", "metric", "value", "unit", "quality_flag", "observed_at", "alert_sent"]
 	rows = [
 		[
-			*base_row(start, frappe.generate_hash(length=10)),
+			*base_row(start, frappe.generate_hash(length=20)),
 			"BENCH-DEV-0000",
 			"BENCH-00",
 			"Temperature",
