@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from test_doctype_contract import DOCTYPES, fields_of
 
 import yam_agri_core.hooks as hooks
 from yam_agri_core.rules import alerting
 from yam_agri_core.rules.sites import SITE_DOCTYPES
 
-APP = Path(__file__).resolve().parents[1] / "yam_agri_core"
-
 
 def meta(name: str) -> dict:
-	folder = name.lower().replace(" ", "_")
-	return json.loads((APP / "alerts" / "doctype" / folder / f"{folder}.json").read_text())
+	return DOCTYPES[name]
 
 
 def fields(name: str) -> dict[str, dict]:
-	return {f["fieldname"]: f for f in meta(name)["fields"]}
+	return fields_of(name)
 
 
 def test_settings_is_a_single_with_the_issue_knobs_and_defaults():

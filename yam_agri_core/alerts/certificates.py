@@ -72,37 +72,21 @@ def pending_alerts(alert_type: str, today: dt.date) -> list[dict]:
 
 def send_alerts(alert_type: str, today: dt.date, commit: bool = False) -> int:
 	"""One digest per site listing its newly expiring (or expired) certificates."""
-	by_site: dict[str, list[dict]] = defaultdict(list)
-	for row in pending_alerts(alert_type, today):
-		by_site[row.site].append(row)
-	if not by_site:
-		return 0
-	index = delivery.RecipientIndex(by_site)
-	sent = 0
-	for site, rows in by_site.items():
-		rows_by_name = {row.name: row for row in rows}
-		items = [
-			AlertItem(
-				key=alerting.alert_key(alert_type, row.name, row.expiry_date),
-				doctype="Certificate",
-				name=row.name,
-				occurrence=str(row.expiry_date),
-			)
-			for row in rows
-		]
-
-		def message(claimed: Sequence[AlertItem], site=site, rows_by_name=rows_by_name) -> Message:
-			return certificate_message(alert_type, site, [rows_by_name[i.name] for i in claimed], today)
-
-		if delivery.send_alert(alert_type, site, items, message, index):
-			sent += 1
-		if commit:
-			frappe.db.commit()  # one site at a time: a crash later keeps what was sent
-	return sent
+	return delivery.send_site_digests(
+		alert_type,
+		pending_alerts(alert_type, today),
+		lambda row: AlertItem(
+			key=alerting.alert_key(alert_type, row.name, row.expiry_date),
+			doctype="Certificate",
+			name=row.name,
+			occurrence=str(row.expiry_date),
+		),
+		lambda site, rows: certificate_message(alert_type, site, rows, today),
+		commit,
+	)
 
 
 def certificate_message(alert_type: str, site: str, rows: list[dict], today: dt.date) -> Message:
-	label = delivery.site_label(site)
 	warning_days = int(get_setting("certificate_warning_days"))
 	single = rows[0] if len(rows) == 1 else None
 
@@ -125,6 +109,7 @@ def certificate_message(alert_type: str, site: str, rows: list[dict], today: dt.
 		return _("[{0}] {1} certificates have expired", lang=lang).format(site, len(rows))
 
 	def body(lang: str) -> str:
+		label = delivery.site_label(site)
 		if alert_type == alerting.CERTIFICATE_EXPIRING:
 			intro = _("These certificates of site {0} expire within {1} days:", lang=lang).format(
 				label, warning_days
@@ -141,32 +126,29 @@ def certificate_message(alert_type: str, site: str, rows: list[dict], today: dt.
 				"certificate as a new Certificate and attach it.",
 				lang=lang,
 			)
-		shown = rows[: delivery.DIGEST_ROWS]
-		headers = [
-			_("Certificate", lang=lang),
-			_("Certificate No", lang=lang),
-			_("Certificate Type", lang=lang),
-			_("Lot", lang=lang),
-			_("Expiry Date", lang=lang),
-			_("Days Left", lang=lang),
-		]
-		lines = [
-			(
+		return delivery.digest_body(
+			lang,
+			intro=intro,
+			headers=[
+				_("Certificate", lang=lang),
+				_("Certificate No", lang=lang),
+				_("Certificate Type", lang=lang),
+				_("Lot", lang=lang),
+				_("Expiry Date", lang=lang),
+				_("Days Left", lang=lang),
+			],
+			rows=rows,
+			format_row=lambda row: (
 				delivery.link("Certificate", row.name),
 				frappe.utils.escape_html(row.certificate_no or ""),
 				_(row.cert_type, lang=lang),
 				delivery.link("Lot", row.lot) if row.lot else "",
 				format_date(row.expiry_date),
 				str((getdate(row.expiry_date) - today).days),
-			)
-			for row in shown
-		]
-		more = ""
-		if len(rows) > len(shown):
-			more = _("and {0} more: {1}", lang=lang).format(
-				len(rows) - len(shown), get_url_to_list("Certificate") + f"?site={site}"
-			)
-		return delivery.paragraphs(intro) + delivery.table(headers, lines) + delivery.paragraphs(more, todo)
+			),
+			doctype="Certificate",
+			site=site,
+			todo=todo,
+		)
 
-	reference = ("Certificate", single.name) if single else ("Site", site)
-	return Message(subject, body, *reference)
+	return Message(subject, body, *delivery.digest_reference("Certificate", rows, site))

@@ -8,13 +8,14 @@ and the notifications roll back with it, and a retry sends the alert again, once
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import frappe
 from frappe import _
 from frappe.email.doctype.email_account.email_account import EmailAccount
-from frappe.utils import get_url_to_form, now_datetime
+from frappe.utils import get_url_to_form, get_url_to_list, now_datetime
 
 from yam_agri_core.rules import alerting
 from yam_agri_core.settings import get_setting
@@ -216,6 +217,35 @@ def send_alert(
 	return delivery
 
 
+def send_site_digests(
+	alert_type: str,
+	rows: Iterable[dict],
+	make_item: Callable[[dict], AlertItem],
+	make_message: Callable[[str, list[dict]], Message],
+	commit: bool = False,
+) -> int:
+	"""One alert per site listing its rows (certificates, devices) not alerted before; returns how
+	many sites were alerted. ``commit`` (scheduler jobs only) keeps each site's alert once sent."""
+	by_site: dict[str, list[dict]] = defaultdict(list)
+	for row in rows:
+		by_site[row.site].append(row)
+	if not by_site:
+		return 0
+	index = RecipientIndex(by_site)
+	sent = 0
+	for site, site_rows in by_site.items():
+		rows_by_name = {row.name: row for row in site_rows}
+
+		def message(claimed: Sequence[AlertItem], site=site, rows_by_name=rows_by_name) -> Message:
+			return make_message(site, [rows_by_name[i.name] for i in claimed])
+
+		if send_alert(alert_type, site, [make_item(row) for row in site_rows], message, index):
+			sent += 1
+		if commit:
+			frappe.db.commit()  # one site at a time: a crash later keeps what was sent
+	return sent
+
+
 def system_language() -> str:
 	return frappe.db.get_default("lang") or "en"
 
@@ -281,7 +311,7 @@ def link(doctype: str, name: str, label: str | None = None) -> str:
 
 
 def site_label(site: str) -> str:
-	site_name = frappe.db.get_value("Site", site, "site_name")
+	site_name = frappe.get_cached_value("Site", site, "site_name")
 	return f"{site} ({site_name})" if site_name and site_name != site else site
 
 
@@ -291,6 +321,33 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 		"<tr>" + "".join(f'<td style="padding:4px 8px">{cell}</td>' for cell in row) + "</tr>" for row in rows
 	)
 	return f'<table style="border-collapse:collapse"><tr>{head}</tr>{body}</table>'
+
+
+def digest_body(
+	lang: str,
+	*,
+	intro: str,
+	headers: Sequence[str],
+	rows: Sequence[dict],
+	format_row: Callable[[dict], Sequence[str]],
+	doctype: str,
+	site: str,
+	todo: str,
+) -> str:
+	"""A digest: the intro, the first ``DIGEST_ROWS`` rows as a table, a link to the site's filtered
+	list for the rest, and what to do."""
+	more = ""
+	if len(rows) > DIGEST_ROWS:
+		more = _("and {0} more: {1}", lang=lang).format(
+			len(rows) - DIGEST_ROWS, get_url_to_list(doctype) + f"?site={site}"
+		)
+	lines = [format_row(row) for row in rows[:DIGEST_ROWS]]
+	return paragraphs(intro) + table(headers, lines) + paragraphs(more, todo)
+
+
+def digest_reference(doctype: str, rows: Sequence[dict], site: str) -> tuple[str, str]:
+	"""A digest of one record points at it; of several, at their site."""
+	return (doctype, rows[0].name) if len(rows) == 1 else ("Site", site)
 
 
 def paragraphs(*texts: str) -> str:

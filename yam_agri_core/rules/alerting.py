@@ -4,7 +4,7 @@ alert go out exactly once. No Frappe here; ``yam_agri_core.alerts`` reads the da
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from yam_agri_core.rules.messages import RuleError, RuleErrors, _
@@ -281,9 +281,14 @@ def batch_quarantine(
 # --- due dates and silence ------------------------------------------------------------------------
 
 
+def calibration_due_until(today: dt.date, lead_days: int) -> dt.date:
+	"""The latest due date that is alerted today (the daily job's bound)."""
+	return today + dt.timedelta(days=lead_days)
+
+
 def calibration_is_due(due_date: dt.date | None, today: dt.date, lead_days: int) -> bool:
 	"""Due within ``lead_days`` days, or overdue."""
-	return due_date is not None and (due_date - today).days <= lead_days
+	return due_date is not None and due_date <= calibration_due_until(today, lead_days)
 
 
 def silent_since(
@@ -297,11 +302,3 @@ def silent_since(
 	since = last_seen_at or created_at
 	stale_after = stale_after_minutes or 60
 	return since if now - since >= dt.timedelta(minutes=stale_after) else None
-
-
-def days_between(earlier: dt.date, later: dt.date) -> int:
-	return (later - earlier).days
-
-
-def roles_of(alert_type: str) -> Collection[str]:
-	return ALERT_ROLES[alert_type]

@@ -47,7 +47,6 @@ DESTINATION_STATES = (RECEIVED, IN_STORAGE)
 #: Quantities are compared to the gram.
 QTY_DECIMALS = 3
 QTY_EPSILON_KG = 0.001
-DEFAULT_LOSS_TOLERANCE_PCT = 1.0
 
 #: Trace queries stop at this many generations (a guard against cycles and runaway genealogies).
 MAX_TRACE_DEPTH = 50

@@ -272,9 +272,8 @@ class LotTransfer(Document):
 
 
 def loss_tolerance_pct() -> float:
-	"""``transfer_loss_tolerance_pct`` of YAM Agri Settings (default 1 %)."""
-	value = get_setting("transfer_loss_tolerance_pct")
-	return transfers.DEFAULT_LOSS_TOLERANCE_PCT if value in (None, "") else flt(value)
+	"""``transfer_loss_tolerance_pct`` of YAM Agri Settings (``get_setting`` supplies the default)."""
+	return flt(get_setting("transfer_loss_tolerance_pct"))
 
 
 def _lot_state(row: dict) -> LotState:
