@@ -309,20 +309,35 @@ def timed(function: Callable, repeat: int) -> tuple[float, object]:
 	return statistics.median(times), result
 
 
+def timed_trace(direction: str, lot: str, trace: Callable, sql: str, repeat: int) -> list[tuple]:
+	"""Rows for the trace of ``lot`` in ``direction`` (``backward`` or ``forward``): the endpoint, its
+	recursive query alone and the two naive walks."""
+	backward = direction == "backward"
+	ms, result = timed(lambda: trace(lot), repeat)
+	ms_q, r = timed(lambda: frappe.db.sql(sql, {"lot": lot, "max_depth": 50}, as_dict=True), repeat)
+	ms_g, per_generation = timed(lambda: naive_per_generation(lot, backward), repeat)
+	ms_l, per_lot = timed(lambda: naive_per_lot(lot, backward), max(1, repeat // 2))
+	return [
+		(
+			f"trace {direction} (1 recursive query + set reads)",
+			ms,
+			len(result["nodes"]),
+			len(result["edges"]),
+		),
+		("  its recursive query alone (lots, edges, lot data)", ms_q, len({x.near for x in r}), len(r)),
+		(f"  naive {direction}, 1 query per generation", ms_g, per_generation["lots"], None),
+		(f"  naive {direction}, queries per lot", ms_l, per_lot["lots"], None),
+	]
+
+
 def main() -> int:
 	args = parse_args()
 	frappe.init(site=args.site, sites_path=os.getcwd())
 	frappe.connect()
 	frappe.set_user("Administrator")
 	try:
-		from yam_agri_core.traceability.trace import (
-			_TRACE_SQL,
-			BACKWARD,
-			FORWARD,
-			get_mock_recall,
-			trace_backward,
-			trace_forward,
-		)
+		from yam_agri_core.traceability.genealogy import _TRACE_SQL, BACKWARD, FORWARD
+		from yam_agri_core.traceability.trace import get_mock_recall, trace_backward, trace_forward
 
 		cleanup()
 		began = time.perf_counter()
@@ -335,38 +350,10 @@ def main() -> int:
 		)
 		last, first = names[-1][1], names[0][0]
 
-		rows = []
-		ms, result = timed(lambda: trace_backward(last), args.repeat)
-		rows.append(
-			("trace backward (1 recursive query + set reads)", ms, len(result["nodes"]), len(result["edges"]))
-		)
-		ms_q, r = timed(
-			lambda: frappe.db.sql(_TRACE_SQL[BACKWARD], {"lot": last, "max_depth": 50}, as_dict=True),
-			args.repeat,
-		)
-		rows.append(
-			("  its recursive query alone (lots, edges, lot data)", ms_q, len({x.near for x in r}), len(r))
-		)
-		ms_g, r = timed(lambda: naive_per_generation(last, True), args.repeat)
-		rows.append(("  naive backward, 1 query per generation", ms_g, r["lots"], None))
-		ms_l, r = timed(lambda: naive_per_lot(last, True), max(1, args.repeat // 2))
-		rows.append(("  naive backward, queries per lot", ms_l, r["lots"], None))
-
-		ms, result = timed(lambda: trace_forward(first), args.repeat)
-		rows.append(
-			("trace forward (1 recursive query + set reads)", ms, len(result["nodes"]), len(result["edges"]))
-		)
-		ms_q, r = timed(
-			lambda: frappe.db.sql(_TRACE_SQL[FORWARD], {"lot": first, "max_depth": 50}, as_dict=True),
-			args.repeat,
-		)
-		rows.append(
-			("  its recursive query alone (lots, edges, lot data)", ms_q, len({x.near for x in r}), len(r))
-		)
-		ms_g, r = timed(lambda: naive_per_generation(first, False), args.repeat)
-		rows.append(("  naive forward, 1 query per generation", ms_g, r["lots"], None))
-		ms_l, r = timed(lambda: naive_per_lot(first, False), max(1, args.repeat // 2))
-		rows.append(("  naive forward, queries per lot", ms_l, r["lots"], None))
+		rows = [
+			*timed_trace(BACKWARD, last, trace_backward, _TRACE_SQL[BACKWARD], args.repeat),
+			*timed_trace(FORWARD, first, trace_forward, _TRACE_SQL[FORWARD], args.repeat),
+		]
 
 		ms, recall = timed(lambda: get_mock_recall(first), args.repeat)
 		balance = recall["mass_balance"]

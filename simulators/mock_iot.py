@@ -18,13 +18,13 @@ import dataclasses
 import json
 import logging
 import random
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import sim_loop
 import yam_sim_client as sim
 
 log = logging.getLogger("mock_iot")
@@ -177,13 +177,79 @@ def build_observation_payload(reading: Reading, observed_at: str, seq: int = 0) 
 
 
 @dataclasses.dataclass
-class Stats:
-	rounds: int = 0
-	sent: int = 0
-	rejected: int = 0
-	errors: int = 0
+class Stats(sim_loop.Stats):
 	flags: dict[str, int] = dataclasses.field(default_factory=dict)
 	faults: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def tally(counts: dict[str, int], key: str) -> None:
+	counts[key] = counts.get(key, 0) + 1
+
+
+def log_accepted(reading: Reading, doc: dict[str, Any], flag: str) -> None:
+	log.info(
+		"%s %s=%s%s -> %s %s%s",
+		reading.device,
+		reading.metric,
+		reading.value,
+		reading.unit,
+		doc.get("name", "?"),
+		flag,
+		f" [{reading.fault}] {doc.get('flag_reason') or ''}" if reading.fault or flag != "Valid" else "",
+	)
+
+
+class SensorSimulation:
+	"""A round posts one reading per visible active sensor; ``sim_loop.run_rounds`` drives the rounds."""
+
+	log = log
+	no_devices_warning = "no active sensor Device is visible to this gateway user (check its Site grants)"
+
+	def __init__(self, gen: ReadingGenerator, hot_wanted: str = "", only: list[str] | None = None):
+		self.gen = gen
+		self.hot_wanted = hot_wanted
+		self.only = only
+		self.stats = Stats()
+		self.seq = 0
+
+	def select_devices(self, client: sim.YamClient, devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+		sensors = sensor_devices(devices)
+		if self.only:
+			sensors = [d for d in sensors if d["name"] in self.only]
+		if not self.gen.hot_device:
+			self.gen.hot_device = pick_hot_device(devices, self.hot_wanted)
+		self.carry_on(client, sensors)
+		return sensors
+
+	def carry_on(self, client: sim.YamClient, sensors: list[dict[str, Any]]) -> None:
+		"""A sensor new to this run starts from its last stored reading, if it has one."""
+		for device in sensors:
+			if device["name"] not in self.gen.states:
+				metric = sim.DEVICE_METRICS[device["device_type"]][0]
+				last = client.last_value(device["name"], metric)
+				if last is not None:
+					self.gen.carry_on_from(device["name"], last)
+
+	def play_round(self, client: sim.YamClient, sensors: list[dict[str, Any]], clock: sim_loop.Clock) -> None:
+		for device in sensors:
+			self.post_reading(client, device, clock)
+
+	def post_reading(self, client: sim.YamClient, device: dict[str, Any], clock: sim_loop.Clock) -> None:
+		reading = self.gen.next_reading(device)
+		self.seq += 1
+		payload = build_observation_payload(reading, sim.format_datetime(clock()), self.seq)
+		if reading.fault:
+			tally(self.stats.faults, reading.fault)
+		try:
+			doc = client.create_observation(payload)
+		except sim.ApiError as exc:
+			self.stats.rejected += 1
+			log.error("%s %s=%s refused: %s", reading.device, reading.metric, reading.value, exc)
+			return
+		self.stats.sent += 1
+		flag = doc.get("quality_flag") or "?"
+		tally(self.stats.flags, flag)
+		log_accepted(reading, doc, flag)
 
 
 def run(
@@ -195,78 +261,10 @@ def run(
 	only: list[str] | None = None,
 ) -> Stats:
 	"""The main loop: ``cfg.count`` rounds (None: for ever). Never raises on API or network trouble."""
-	sleep = sleep or client.sleep
-	stats = Stats()
-	devices: list[dict[str, Any]] = []
-	tz = cfg.timezone
-	seq = 0
-	while cfg.count is None or stats.rounds < cfg.count:
-		try:
-			if not tz:
-				tz = client.site_timezone() or "-"
-			if not devices or stats.rounds % 10 == 0:
-				all_devices = client.list_devices()
-				devices = sensor_devices(all_devices)
-				if only:
-					devices = [d for d in devices if d["name"] in only]
-				if not gen.hot_device:
-					gen.hot_device = pick_hot_device(all_devices, hot_wanted)
-				if not devices:
-					log.warning(
-						"no active sensor Device is visible to this gateway user (check its Site grants)"
-					)
-				for device in devices:
-					if device["name"] not in gen.states:
-						metric = sim.DEVICE_METRICS[device["device_type"]][0]
-						last = client.last_value(device["name"], metric)
-						if last is not None:
-							gen.carry_on_from(device["name"], last)
-			for device in devices:
-				reading = gen.next_reading(device)
-				seq += 1
-				observed_at = sim.format_datetime(sim.now_in_tz("" if tz == "-" else tz))
-				payload = build_observation_payload(reading, observed_at, seq)
-				if reading.fault:
-					stats.faults[reading.fault] = stats.faults.get(reading.fault, 0) + 1
-				try:
-					doc = client.create_observation(payload)
-				except sim.ApiError as exc:
-					stats.rejected += 1
-					log.error("%s %s=%s refused: %s", reading.device, reading.metric, reading.value, exc)
-					continue
-				stats.sent += 1
-				flag = doc.get("quality_flag") or "?"
-				stats.flags[flag] = stats.flags.get(flag, 0) + 1
-				log.info(
-					"%s %s=%s%s -> %s %s%s",
-					reading.device,
-					reading.metric,
-					reading.value,
-					reading.unit,
-					doc.get("name", "?"),
-					flag,
-					f" [{reading.fault}] {doc.get('flag_reason') or ''}"
-					if reading.fault or flag != "Valid"
-					else "",
-				)
-		except sim.GaveUp as exc:
-			stats.errors += 1
-			devices = []
-			log.error("backend unreachable: %s", exc)
-		except Exception:  # never crash the stack: log, and go on next round
-			stats.errors += 1
-			devices = []
-			log.exception("round failed")
-		stats.rounds += 1
-		if cfg.count is None or stats.rounds < cfg.count:
-			sleep(cfg.interval)
-	log.info("done: %s", dataclasses.asdict(stats))
-	return stats
+	return sim_loop.run_rounds(cfg, client, SensorSimulation(gen, hot_wanted, only), sleep=sleep)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-	sim.add_common_args(parser)
+def add_args(parser: argparse.ArgumentParser) -> None:
 	parser.add_argument("--hot-device", default="", help="device_id of the hot bin's temperature sensor")
 	parser.add_argument(
 		"--hot-after", type=int, default=Faults.hot_after, help="rounds before it warms; -1: none"
@@ -278,27 +276,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 	parser.add_argument(
 		"--device", action="append", default=[], help="simulate only this device (repeatable)"
 	)
-	parser.add_argument("--max-attempts", type=int, help="give up a request after N tries (default: never)")
-	return parser.parse_args(argv)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+	return sim_loop.parse_args(__doc__, add_args, argv)
 
 
 def main(argv: list[str] | None = None) -> int:
 	args = parse_args(argv)
-	sim.setup_logging(args.verbose)
-	signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-	cfg = sim.config_from_args(args)
-	cfg = sim.ensure_credentials(cfg, default_email="gateway-iot@yam.localhost")
-	sleep = sim.make_sleeper(cfg.heartbeat_file)
-	rng = random.Random(cfg.seed)
-	client = sim.YamClient(cfg, sleep=sleep, rng=rng, max_attempts=args.max_attempts)
+	app = sim_loop.start(args, default_email="gateway-iot@yam.localhost")
 	faults = Faults(args.spike_rate, args.stuck_rate, args.stuck_length, args.hot_after, args.hot_rise)
-	gen = ReadingGenerator(rng, faults, args.hot_device)
-	stats = run(cfg, client, gen, sleep=sleep, hot_wanted=args.hot_device, only=args.device)
-	return 0 if stats.sent or cfg.count is None else 1
+	gen = ReadingGenerator(app.rng, faults, args.hot_device)
+	stats = run(app.cfg, app.client, gen, sleep=app.sleep, hot_wanted=args.hot_device, only=args.device)
+	return sim_loop.exit_code(app.cfg, stats)
 
 
 if __name__ == "__main__":
-	try:
-		sys.exit(main())
-	except KeyboardInterrupt:
-		sys.exit(0)
+	sim_loop.run_main(main)

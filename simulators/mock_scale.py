@@ -18,18 +18,25 @@ import dataclasses
 import datetime as dt
 import logging
 import random
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+_HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(_HERE))  # yam_sim_client, sim_loop
+if str(_HERE.parent) not in sys.path:
+	# the weighing rules are the app's (yam_agri_core.rules, plain Python): the repository root holds it,
+	# in a checkout as in the image (apps/yam_agri_core, where it is also pip-installed)
+	sys.path.insert(1, str(_HERE.parent))
 
+import sim_loop
 import yam_sim_client as sim
+
+from yam_agri_core.rules import weighing as weighing_rules
 
 log = logging.getLogger("mock_scale")
 
-DEFAULT_TOLERANCE_PCT = 2.0
+DEFAULT_TOLERANCE_PCT = 2.0  # the contract's default; a Site or ticket may set its own on the server
 DRIVERS = [
 	"محمد عبدالله الحكيمي",
 	"علي أحمد الصبري",
@@ -49,15 +56,13 @@ class TicketFaults:
 	honest_max_pct: float = 0.8  # normal paperwork noise, well inside the tolerance
 
 
-def deviation_pct(net_kg: float, expected_net_kg: float) -> float:
-	"""Signed deviation of the weighed net from the declared one, in % of the declared."""
-	if not expected_net_kg:
-		return 0.0
-	return (net_kg - expected_net_kg) / expected_net_kg * 100.0
-
-
-def is_mismatch(net_kg: float, expected_net_kg: float, tolerance_pct: float = DEFAULT_TOLERANCE_PCT) -> bool:
-	return abs(deviation_pct(net_kg, expected_net_kg)) > tolerance_pct
+def expected_outcome(
+	payload: dict[str, Any], tolerance_pct: float = DEFAULT_TOLERANCE_PCT
+) -> weighing_rules.Weighing:
+	"""What the server derives from a ticket (net, deviation, mismatch), by the very rules it runs."""
+	return weighing_rules.weigh(
+		payload["gross_kg"], payload["tare_kg"], payload["expected_net_kg"], tolerance_pct
+	)
 
 
 def scale_devices(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,8 +102,10 @@ def build_ticket_payload(
 	submit: bool = True,
 ) -> dict[str, Any]:
 	"""POST /api/resource/Scale Ticket body. net_kg, deviation and mismatch_flag are the server's to compute."""
-	if not gross_kg > 0 or not 0 <= tare_kg < gross_kg:
-		raise ValueError(f"impossible weights: gross {gross_kg}, tare {tare_kg}")
+	try:
+		weighing_rules.validate_weights(gross_kg, tare_kg)
+	except weighing_rules.RuleError as exc:
+		raise ValueError(f"impossible weights: gross {gross_kg}, tare {tare_kg}") from exc
 	payload = {
 		"site": device["site"],
 		"device": device["name"],
@@ -118,9 +125,18 @@ def build_ticket_payload(
 
 @dataclasses.dataclass
 class Weighing:
+	"""A ticket to post, and what the server should make of it."""
+
 	payload: dict[str, Any]
-	net_kg: float
-	expected_mismatch: bool
+	expected: weighing_rules.Weighing
+
+	@property
+	def net_kg(self) -> float:
+		return self.expected.net_kg
+
+	@property
+	def expected_mismatch(self) -> bool:
+		return self.expected.mismatch
 
 
 class TicketGenerator:
@@ -130,14 +146,36 @@ class TicketGenerator:
 		self.seq = 0
 		self.run_id = new_run_id()
 
+	def _weighing(
+		self,
+		device: dict[str, Any],
+		when: dt.datetime,
+		direction: str,
+		gross: float,
+		tare: float,
+		expected: float,
+	) -> Weighing:
+		"""The next ticket of this scale: number, truck and driver, the weights given."""
+		self.seq += 1
+		payload = build_ticket_payload(
+			device,
+			ticket_no=ticket_number(device["name"], when, self.seq, self.run_id),
+			ticket_datetime=sim.format_datetime(when),
+			direction=direction,
+			vehicle=vehicle_plate(self.rng),
+			driver=self.rng.choice(DRIVERS),
+			gross_kg=float(gross),
+			tare_kg=float(tare),
+			expected_net_kg=float(expected),
+		)
+		return Weighing(payload, expected_outcome(payload))
+
 	def next_weighing(
 		self, device: dict[str, Any], when: dt.datetime, force_mismatch: bool | None = None
 	) -> Weighing:
 		r, f = self.rng, self.faults
-		self.seq += 1
 		tare = round(r.uniform(4500, 9500) / 10) * 10  # truck weighbridges read in 10 kg steps
 		net = round(r.uniform(2000, 14000) / 10) * 10
-		gross = tare + net
 		mismatch = (r.random() < f.mismatch_rate) if force_mismatch is None else force_mismatch
 		if mismatch:
 			pct = r.uniform(f.mismatch_min_pct, f.mismatch_max_pct) * r.choice((-1, 1))
@@ -145,46 +183,20 @@ class TicketGenerator:
 			pct = r.uniform(-f.honest_max_pct, f.honest_max_pct)
 		# the sender declared `expected`; the scale measured `net`, which deviates by pct from it
 		expected = round(net / (1 + pct / 100.0))
-		payload = build_ticket_payload(
-			device,
-			ticket_no=ticket_number(device["name"], when, self.seq, self.run_id),
-			ticket_datetime=sim.format_datetime(when),
-			direction="Inbound" if r.random() < 0.75 else "Outbound",
-			vehicle=vehicle_plate(r),
-			driver=r.choice(DRIVERS),
-			gross_kg=float(gross),
-			tare_kg=float(tare),
-			expected_net_kg=float(expected),
-		)
-		return Weighing(payload, float(net), is_mismatch(net, expected))
+		direction = "Inbound" if r.random() < 0.75 else "Outbound"
+		return self._weighing(device, when, direction, tare + net, tare, expected)
 
 	def at07_weighings(self, device: dict[str, Any], when: dt.datetime) -> list[Weighing]:
 		"""AT-07: net 3000 against 3000 is clean; net 2200 against 3000 is a mismatch."""
-		out = []
-		for net, expected in ((3000, 3000), (2200, 3000)):
-			self.seq += 1
-			tare = 6000
-			payload = build_ticket_payload(
-				device,
-				ticket_no=ticket_number(device["name"], when, self.seq, self.run_id),
-				ticket_datetime=sim.format_datetime(when),
-				direction="Inbound",
-				vehicle=vehicle_plate(self.rng),
-				driver=self.rng.choice(DRIVERS),
-				gross_kg=float(tare + net),
-				tare_kg=float(tare),
-				expected_net_kg=float(expected),
-			)
-			out.append(Weighing(payload, float(net), is_mismatch(net, expected)))
-		return out
+		tare = 6000
+		return [
+			self._weighing(device, when, "Inbound", tare + net, tare, expected)
+			for net, expected in ((3000, 3000), (2200, 3000))
+		]
 
 
 @dataclasses.dataclass
-class Stats:
-	rounds: int = 0
-	sent: int = 0
-	rejected: int = 0
-	errors: int = 0
+class Stats(sim_loop.Stats):
 	flagged: int = 0
 	expected_flagged: int = 0
 	disagreements: int = 0  # the server's mismatch_flag differs from the contract's rule
@@ -210,7 +222,7 @@ def post_weighing(client: sim.YamClient, w: Weighing, stats: Stats) -> None:
 		p["ticket_no"],
 		w.net_kg,
 		p["expected_net_kg"],
-		deviation_pct(w.net_kg, p["expected_net_kg"]),
+		w.expected.deviation_pct or 0.0,
 		doc.get("name", "?"),
 		doc.get("docstatus"),
 		int(flagged),
@@ -218,71 +230,55 @@ def post_weighing(client: sim.YamClient, w: Weighing, stats: Stats) -> None:
 	)
 
 
+class WeighbridgeSimulation:
+	"""A round weighs one truck (AT-07: two) on a visible active Scale; ``sim_loop.run_rounds`` drives it."""
+
+	log = log
+	no_devices_warning = "no active Scale device is visible to this gateway user (check its Site grants)"
+
+	def __init__(self, gen: TicketGenerator, at07: bool = False):
+		self.gen = gen
+		self.at07 = at07
+		self.stats = Stats()
+
+	def select_devices(self, client: sim.YamClient, devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+		return scale_devices(devices)
+
+	def play_round(self, client: sim.YamClient, scales: list[dict[str, Any]], clock: sim_loop.Clock) -> None:
+		when = clock()
+		device = self.gen.rng.choice(scales)
+		weighings = (
+			self.gen.at07_weighings(device, when) if self.at07 else [self.gen.next_weighing(device, when)]
+		)
+		for w in weighings:
+			post_weighing(client, w, self.stats)
+
+
 def run(
 	cfg: sim.Config, client: sim.YamClient, gen: TicketGenerator, sleep=None, at07: bool = False
 ) -> Stats:
-	sleep = sleep or client.sleep
-	stats = Stats()
-	scales: list[dict[str, Any]] = []
-	tz = cfg.timezone
-	while cfg.count is None or stats.rounds < cfg.count:
-		try:
-			if not tz:
-				tz = client.site_timezone() or "-"
-			if not scales or stats.rounds % 10 == 0:
-				scales = scale_devices(client.list_devices())
-				if not scales:
-					log.warning(
-						"no active Scale device is visible to this gateway user (check its Site grants)"
-					)
-			if scales:
-				when = sim.now_in_tz("" if tz == "-" else tz)
-				device = gen.rng.choice(scales)
-				weighings = gen.at07_weighings(device, when) if at07 else [gen.next_weighing(device, when)]
-				for w in weighings:
-					post_weighing(client, w, stats)
-		except sim.GaveUp as exc:
-			stats.errors += 1
-			scales = []
-			log.error("backend unreachable: %s", exc)
-		except Exception:
-			stats.errors += 1
-			scales = []
-			log.exception("round failed")
-		stats.rounds += 1
-		if cfg.count is None or stats.rounds < cfg.count:
-			sleep(cfg.interval)
-	log.info("done: %s", dataclasses.asdict(stats))
-	return stats
+	"""The main loop: ``cfg.count`` rounds (None: for ever). Never raises on API or network trouble."""
+	return sim_loop.run_rounds(cfg, client, WeighbridgeSimulation(gen, at07), sleep=sleep)
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-	parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-	sim.add_common_args(parser)
+def add_args(parser: argparse.ArgumentParser) -> None:
 	parser.add_argument("--mismatch-rate", type=float, default=TicketFaults.mismatch_rate)
 	parser.add_argument(
 		"--at07", action="store_true", help="post the acceptance test's two tickets each round"
 	)
-	parser.add_argument("--max-attempts", type=int, help="give up a request after N tries (default: never)")
-	return parser.parse_args(argv)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+	return sim_loop.parse_args(__doc__, add_args, argv)
 
 
 def main(argv: list[str] | None = None) -> int:
 	args = parse_args(argv)
-	sim.setup_logging(args.verbose)
-	signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-	cfg = sim.config_from_args(args)
-	cfg = sim.ensure_credentials(cfg, default_email="gateway-scale@yam.localhost")
-	sleep = sim.make_sleeper(cfg.heartbeat_file)
-	rng = random.Random(cfg.seed)
-	client = sim.YamClient(cfg, sleep=sleep, rng=rng, max_attempts=args.max_attempts)
-	gen = TicketGenerator(rng, TicketFaults(mismatch_rate=args.mismatch_rate))
-	stats = run(cfg, client, gen, sleep=sleep, at07=args.at07)
-	return 0 if stats.sent or cfg.count is None else 1
+	app = sim_loop.start(args, default_email="gateway-scale@yam.localhost")
+	gen = TicketGenerator(app.rng, TicketFaults(mismatch_rate=args.mismatch_rate))
+	stats = run(app.cfg, app.client, gen, sleep=app.sleep, at07=args.at07)
+	return sim_loop.exit_code(app.cfg, stats)
 
 
 if __name__ == "__main__":
-	try:
-		sys.exit(main())
-	except KeyboardInterrupt:
-		sys.exit(0)
+	sim_loop.run_main(main)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import gateway_user
 import yam_sim_client as sim
 
 
@@ -37,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
 	cfg = sim.Config.from_env(url=args.url, site_name=args.site_name, admin_password=password)
 	client_cfg = sim.dataclasses.replace(cfg)
 	try:
-		key, secret = sim.provision_gateway_user(client_cfg, args.email, args.grant or None, args.admin_user)
+		key, secret = gateway_user.provision_gateway_user(
+			client_cfg, args.email, args.grant or None, args.admin_user
+		)
 	except (sim.ApiError, sim.GaveUp) as exc:
 		print(f"setup_gateway: {exc}", file=sys.stderr)
 		return 1

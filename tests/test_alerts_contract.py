@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from test_doctype_contract import DOCTYPES, fields_of
+from doctype_meta import DOCTYPES, fields_of
 
 import yam_agri_core.hooks as hooks
 from yam_agri_core.rules import alerting
+from yam_agri_core.rules import settings as knobs
 from yam_agri_core.rules.sites import SITE_DOCTYPES
 
 
@@ -21,7 +22,7 @@ def test_settings_is_a_single_with_the_issue_knobs_and_defaults():
 	settings = meta("YAM Agri Settings")
 	assert settings["issingle"] == 1
 	f = fields("YAM Agri Settings")
-	for fieldname, default in alerting.SETTING_DEFAULTS.items():
+	for fieldname, default in knobs.SETTING_DEFAULTS.items():
 		assert fieldname in f, fieldname
 		assert float(f[fieldname]["default"]) == float(default), fieldname
 

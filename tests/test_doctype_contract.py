@@ -4,46 +4,13 @@ for a loadable DocType, read as data: no Frappe needed."""
 from __future__ import annotations
 
 import ast
-import json
 import re
 from pathlib import Path
 
 import pytest
+from doctype_meta import APP, DOCTYPES, FRAMEWORK_DOCTYPES, MODULES, ROOT, fields_of, options, perm
 
 import yam_agri_core.hooks as hooks
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "yam_agri_core"
-FRAMEWORK_DOCTYPES = {
-	line.strip()
-	for line in (Path(__file__).parent / "contract" / "framework_doctypes.txt").read_text().splitlines()
-	if line.strip() and not line.startswith("#")
-}
-MODULES = [m.strip() for m in (APP / "modules.txt").read_text().splitlines() if m.strip()]
-
-
-def load_doctypes() -> dict[str, dict]:
-	found = {}
-	for path in APP.glob("*/doctype/*/*.json"):
-		if path.stem != path.parent.name:
-			continue
-		data = json.loads(path.read_text())
-		if data.get("doctype") == "DocType":
-			data["_path"] = path
-			found[data["name"]] = data
-	return found
-
-
-DOCTYPES = load_doctypes()
-
-
-def fields_of(doctype: str) -> dict[str, dict]:
-	return {f["fieldname"]: f for f in DOCTYPES[doctype]["fields"]}
-
-
-def options(field: dict) -> list[str]:
-	return [o for o in (field.get("options") or "").split("\n") if o]
-
 
 # --- the contract --------------------------------------------------------------------------------
 
@@ -286,9 +253,7 @@ def test_track_changes_on_business_records_only():
 
 def test_defaults_of_the_contract():
 	assert fields_of("Site")["is_active"]["default"] == "1"
-	assert float(fields_of("Site")["scale_tolerance_pct"]["default"]) == 2.0
 	assert float(fields_of("Crop")["max_storage_moisture_pct"]["default"]) == 14
-	assert fields_of("Device")["stale_after_minutes"]["default"] == "60"
 	assert fields_of("Lot")["status"]["default"] == "Draft"
 
 
@@ -359,14 +324,8 @@ KNOWN_ROLES = {
 
 @pytest.mark.parametrize("doctype", sorted(DOCTYPES))
 def test_permissions_name_known_roles(doctype):
-	for perm in DOCTYPES[doctype]["permissions"]:
-		assert perm["role"] in KNOWN_ROLES
-
-
-def perm(doctype: str, role: str) -> dict:
-	return next(
-		(p for p in DOCTYPES[doctype]["permissions"] if p["role"] == role and not p.get("permlevel")), {}
-	)
+	for row in DOCTYPES[doctype]["permissions"]:
+		assert row["role"] in KNOWN_ROLES
 
 
 @pytest.mark.parametrize("doctype", sorted(CONTRACT))
@@ -409,8 +368,18 @@ HOOK_PATHS = sorted(
 )
 
 
-def test_hooks_wire_something():
-	assert HOOK_PATHS
+def test_every_kind_of_hook_is_among_the_checked_paths():
+	"""The path extraction reaches into every hook's shape (string, dict, list, dict of lists), so the
+	parametrized check below covers every wired function, not just some."""
+	wired = {
+		"after_install": [hooks.after_install],
+		"scheduler_events": dotted_paths(hooks.scheduler_events),
+		"permission_query_conditions": dotted_paths(hooks.permission_query_conditions),
+		"has_permission": dotted_paths(hooks.has_permission),
+		"override_whitelisted_methods": dotted_paths(hooks.override_whitelisted_methods),
+	}
+	for name, paths in wired.items():
+		assert paths and set(paths) <= set(HOOK_PATHS), name
 
 
 @pytest.mark.parametrize("dotted", HOOK_PATHS)
@@ -431,7 +400,7 @@ def test_site_isolation_hooks_cover_every_site_bearing_doctype():
 
 def test_required_apps_resolve_without_network():
 	# install-app resolves a bare app name by asking GitHub for its org; "org/app" needs no lookup.
-	assert hooks.required_apps == ["frappe/erpnext"]
+	assert any(app.endswith("/erpnext") for app in hooks.required_apps)
 	for app in hooks.required_apps:
 		assert re.fullmatch(r"[a-z0-9_-]+/[a-z0-9_]+", app)
 

@@ -10,7 +10,6 @@ import pytest
 
 from yam_agri_core.rules import alerting
 from yam_agri_core.rules.alerting import Candidate, Grant, Reading
-from yam_agri_core.rules.messages import RuleErrors
 from yam_agri_core.rules.thresholds import DEFAULT_BANDS
 
 QM, SO, PO, AUD = "Quality Manager", "Site Operator", "Platform Owner", "Auditor"
@@ -24,16 +23,8 @@ def user(name, roles, sites, **kw):
 # --- recipients -----------------------------------------------------------------------------------
 
 
-def test_the_contract_table_of_roles():
-	assert alerting.ALERT_ROLES == {
-		"Certificate Expiring": (QM,),
-		"Certificate Expired": (QM,),
-		"Sensor Quarantine": (SO, QM),
-		"Sensor Silent": (SO,),
-		"Scale Ticket Mismatch": (QM,),
-		"Critical Nonconformance": (QM, PO),
-		"Calibration Due": (SO,),
-	}
+def test_the_alert_roles_are_the_contracts_table(contract_alert_roles):
+	assert {alert.lower(): roles for alert, roles in alerting.ALERT_ROLES.items()} == contract_alert_roles
 
 
 def test_recipients_hold_the_role_and_the_site():
@@ -213,21 +204,3 @@ def test_silence_counts_from_last_seen_or_registration():
 	assert alerting.silent_since(None, created, now, 60) == created
 	assert alerting.silent_since(now - dt.timedelta(minutes=30), created, now, 20) is not None
 	assert alerting.silent_since(now - dt.timedelta(minutes=30), created, now, None) is None  # default 60
-
-
-# --- settings -------------------------------------------------------------------------------------
-
-
-def test_defaults_of_the_issue():
-	d = alerting.SETTING_DEFAULTS
-	assert d["certificate_warning_days"] == 30 and d["calibration_lead_days"] == 7
-	assert d["default_scale_tolerance_pct"] == 2.0 and d["send_alert_emails"] == 1
-
-
-def test_out_of_range_settings_are_all_reported():
-	with pytest.raises(RuleErrors) as caught:
-		alerting.validate_settings(
-			certificate_warning_days=0, quarantine_window_minutes=0, calibration_lead_days=7
-		)
-	assert {e.field for e in caught.value.errors} == {"certificate_warning_days", "quarantine_window_minutes"}
-	alerting.validate_settings(**alerting.SETTING_DEFAULTS)

@@ -26,18 +26,6 @@ def assess(test_type, value, unit=None, limits=WHEAT, entered=None):
 	)
 
 
-def test_test_types_are_the_select_options():
-	assert qc.TEST_TYPES == (
-		"Moisture",
-		"Protein",
-		"Aflatoxin",
-		"Visual",
-		"Germination",
-		"Pesticide Residue",
-		"Other",
-	)
-
-
 @pytest.mark.parametrize(
 	"test_type, crop_field, unit, direction",
 	[

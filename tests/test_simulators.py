@@ -2,12 +2,15 @@
 clients, and one end-to-end run against a tiny fake REST server on 127.0.0.1 (no Frappe, no outside network).
 """
 
+import dataclasses
 import datetime as dt
 import http.server
 import itertools
 import json
+import logging
 import random
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -20,9 +23,13 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "simulators"))
 
+import gateway_user
 import mock_iot
 import mock_scale
+import sim_loop
 import yam_sim_client as sim
+
+from yam_agri_core.rules import weighing
 
 # the contract's Valid band per metric (grain storage defaults)
 VALID = {"Temperature": (10, 30), "Humidity": (0, 70), "Grain Moisture": (0, 14), "CO2": (0, 1000)}
@@ -312,13 +319,108 @@ def test_observation_payload_matches_the_contract():
 # mock_scale: tickets
 
 
+def _ticket(gross, tare, expected):
+	return mock_scale.build_ticket_payload(
+		DEVICES[6],
+		ticket_no="T1",
+		ticket_datetime="2026-03-01 08:00:00",
+		direction="Inbound",
+		vehicle="V",
+		driver="D",
+		gross_kg=gross,
+		tare_kg=tare,
+		expected_net_kg=expected,
+	)
+
+
 def test_deviation_and_mismatch_rule():
-	assert mock_scale.deviation_pct(3000, 3000) == 0
-	assert mock_scale.deviation_pct(2200, 3000) == pytest.approx(-26.6667, rel=1e-3)
-	assert not mock_scale.is_mismatch(3000, 3000)
-	assert mock_scale.is_mismatch(2200, 3000)
-	assert not mock_scale.is_mismatch(1020, 1000)  # exactly 2 % is inside
-	assert mock_scale.is_mismatch(1021, 1000)
+	def outcome(net, expected):
+		return mock_scale.expected_outcome(_ticket(6000 + net, 6000, expected))
+
+	assert outcome(3000, 3000).deviation_pct == 0
+	assert outcome(2200, 3000).deviation_pct == pytest.approx(-26.6667, rel=1e-3)
+	assert not outcome(3000, 3000).mismatch
+	assert outcome(2200, 3000).mismatch
+	assert not outcome(1020, 1000).mismatch  # exactly 2 % is inside
+	assert outcome(1021, 1000).mismatch
+
+
+# (gross, tare, expected, tolerance) at and around the tolerance; the last ones carry a floating point residue
+# (1024.4 - 4.4 = 1020.0000000000001) that a plain |net - expected| / expected > 2 % would call a mismatch
+BOUNDARY_TICKETS = [
+	(9060, 6000, 3000, 2.0),
+	(8940, 6000, 3000, 2.0),
+	(9061, 6000, 3000, 2.0),
+	(8939, 6000, 3000, 2.0),
+	(7020, 6000, 1000, 2.0),
+	(7021, 6000, 1000, 2.0),
+	(6979, 6000, 1000, 2.0),
+	(9000, 6000, 3000, 0.0),
+	(9001, 6000, 3000, 0.0),
+	(9150, 6000, 3000, 5.0),
+	(9151, 6000, 3000, 5.0),
+	(1024.4, 4.4, 1000, 2.0),
+	(1025.4, 5.4, 1000, 2.0),
+	(9000.5, 6000.5, 3000, 2.0),
+]
+
+
+@pytest.mark.parametrize("gross,tare,expected,tolerance", BOUNDARY_TICKETS)
+def test_scale_expectation_is_the_servers_weighing_rule(gross, tare, expected, tolerance):
+	payload = _ticket(gross, tare, expected)
+	assert mock_scale.expected_outcome(payload, tolerance) == weighing.weigh(gross, tare, expected, tolerance)
+
+
+def test_exact_tolerance_is_no_mismatch_despite_float_residue():
+	assert 1024.4 - 4.4 != 1020  # the residue is real ...
+	w = mock_scale.expected_outcome(_ticket(1024.4, 4.4, 1000))
+	assert (w.net_kg, w.deviation_pct, w.mismatch) == (1020, 2.0, False)  # ... and the rule rounds it away
+
+
+def test_generated_tickets_near_the_tolerance_agree_with_the_rule():
+	# mismatches of 2.0-2.1 % and honest deviations of up to 2 %: the expectation stands right on the edge
+	faults = mock_scale.TicketFaults(
+		mismatch_rate=0.5, mismatch_min_pct=2.0, mismatch_max_pct=2.1, honest_max_pct=2
+	)
+	gen = mock_scale.TicketGenerator(random.Random(8), faults)
+	ws = [gen.next_weighing(DEVICES[6], dt.datetime(2026, 3, 1, 8, 0, 0)) for _ in range(2000)]
+	for w in ws:
+		p = w.payload
+		rule = weighing.weigh(
+			p["gross_kg"], p["tare_kg"], p["expected_net_kg"], mock_scale.DEFAULT_TOLERANCE_PCT
+		)
+		assert (w.net_kg, w.expected_mismatch) == (rule.net_kg, rule.mismatch)
+	assert any(w.expected_mismatch for w in ws) and not all(w.expected_mismatch for w in ws)
+
+
+class RuleServer:
+	"""A Scale Ticket endpoint that flags as the server does: by yam_agri_core.rules.weighing."""
+
+	sleep = staticmethod(lambda s: None)
+
+	def __init__(self, tolerance_pct=2.0):
+		self.tolerance_pct = tolerance_pct
+
+	def create_scale_ticket(self, p):
+		w = weighing.weigh(p["gross_kg"], p["tare_kg"], p["expected_net_kg"], self.tolerance_pct)
+		return {"name": "SCL-1", "docstatus": 1, "mismatch_flag": int(w.mismatch)}
+
+
+def test_scale_flags_agree_with_a_rule_server_on_boundary_cases():
+	stats = mock_scale.Stats()
+	for gross, tare, expected, tolerance in BOUNDARY_TICKETS:
+		payload = _ticket(gross, tare, expected)
+		w = mock_scale.Weighing(payload, mock_scale.expected_outcome(payload, tolerance))
+		mock_scale.post_weighing(RuleServer(tolerance), w, stats)
+	assert stats.sent == len(BOUNDARY_TICKETS) and stats.disagreements == 0
+	assert (
+		stats.flagged == stats.expected_flagged == 6
+	)  # 9061, 8939, 7021, 6979 at 2 %; 9001 at 0 %; 9151 at 5 %
+	# a site with another tolerance than the simulator assumes is what `disagreements` shows
+	stats = mock_scale.Stats()
+	w = mock_scale.Weighing(_ticket(9060, 6000, 3000), mock_scale.expected_outcome(_ticket(9060, 6000, 3000)))
+	mock_scale.post_weighing(RuleServer(tolerance_pct=1.0), w, stats)
+	assert stats.disagreements == 1
 
 
 def test_scale_devices():
@@ -338,7 +440,10 @@ def test_weighings_are_physically_sane():
 		assert p["site"] == "S1" and p["device"] == "SCALE-SILO1" and p["docstatus"] == 1
 		assert p["ticket_datetime"] == "2026-03-01 08:00:00"
 		assert not {"net_kg", "mismatch_flag", "deviation_pct", "nonconformance"} & set(p)
-		assert w.expected_mismatch == mock_scale.is_mismatch(w.net_kg, p["expected_net_kg"])
+		assert (
+			w.expected_mismatch
+			== weighing.weigh(p["gross_kg"], p["tare_kg"], p["expected_net_kg"], 2.0).mismatch
+		)
 		nos.add(p["ticket_no"])
 	assert len(nos) == 500  # ticket_no unique per site
 	# ... also against a second run started in the same second with the same seed
@@ -353,7 +458,7 @@ def test_mismatches_are_occasional_and_clear():
 	share = sum(w.expected_mismatch for w in ws) / len(ws)
 	assert 0.06 < share < 0.2
 	for w in ws:
-		dev = abs(mock_scale.deviation_pct(w.net_kg, w.payload["expected_net_kg"]))
+		dev = abs(weighing.deviation_pct(w.net_kg, w.payload["expected_net_kg"]))
 		assert dev > 2.5 if w.expected_mismatch else dev < 1.0
 	forced = gen.next_weighing(DEVICES[6], when, force_mismatch=True)
 	assert forced.expected_mismatch
@@ -367,18 +472,9 @@ def test_at07_tickets():
 
 
 def test_impossible_weights_are_refused_locally():
-	with pytest.raises(ValueError):
-		mock_scale.build_ticket_payload(
-			DEVICES[6],
-			ticket_no="1",
-			ticket_datetime="2026-03-01 08:00:00",
-			direction="Inbound",
-			vehicle="V",
-			driver="D",
-			gross_kg=5000,
-			tare_kg=5000,
-			expected_net_kg=1,
-		)
+	for gross, tare in ((5000, 5000), (0, 0), (5000, -1), (-10, -20)):
+		with pytest.raises(ValueError, match="impossible weights"):
+			_ticket(gross, tare, 1)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -452,6 +548,207 @@ def test_scale_loop_without_scales_does_nothing_quietly():
 	assert stats.sent == 0 and stats.errors == 0 and client.created == []
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# the shared loop (sim_loop), with a scripted simulation
+
+
+class LoopClient:
+	"""list_devices() answers (or raises) from a script; the last answer repeats."""
+
+	def __init__(self, lists, tz="Asia/Aden"):
+		self.lists = list(lists)
+		self.tz = tz
+		self.tz_asked = 0
+		self.listed = 0
+		self.sleep = lambda s: pytest.fail("the loop used the client's sleep, not the one given")
+
+	def site_timezone(self):
+		self.tz_asked += 1
+		return self.tz
+
+	def list_devices(self):
+		self.listed += 1
+		item = self.lists.pop(0) if len(self.lists) > 1 else self.lists[0]
+		if isinstance(item, Exception):
+			raise item
+		return item
+
+
+@dataclasses.dataclass
+class ScriptedSimulation:
+	log: logging.Logger = dataclasses.field(default_factory=lambda: logging.getLogger("sim_test"))
+	stats: sim_loop.Stats = dataclasses.field(default_factory=sim_loop.Stats)
+	no_devices_warning: str = "nothing to simulate here"
+	fail_play: list = dataclasses.field(default_factory=list)
+	played: list = dataclasses.field(default_factory=list)
+
+	def select_devices(self, client, devices):
+		return [d for d in devices if d.get("is_active")]
+
+	def play_round(self, client, devices, clock):
+		failure = self.fail_play.pop(0) if self.fail_play else None  # None: this round goes well
+		if failure:
+			raise failure
+		self.played.append(([d["name"] for d in devices], clock()))
+		self.stats.sent += len(devices)
+
+
+def test_loop_counts_rounds_and_sleeps_between_them():
+	client, simulation, slept = LoopClient([DEVICES]), ScriptedSimulation(), []
+	stats = sim_loop.run_rounds(sim.Config(count=4, interval=7), client, simulation, sleep=slept.append)
+	assert stats is simulation.stats and (stats.rounds, stats.errors) == (4, 0)
+	assert slept == [7, 7, 7]  # none after the last round
+	assert len(simulation.played) == 4 and stats.sent == 4 * 7
+	assert client.tz_asked == 1  # the site's time zone is asked once
+
+
+def test_loop_rereads_devices_every_ten_rounds_and_after_a_failure():
+	client = LoopClient([DEVICES])
+	sim_loop.run_rounds(sim.Config(count=25, interval=0), client, ScriptedSimulation(), sleep=lambda s: None)
+	assert client.listed == 3 and sim_loop.REFRESH_EVERY == 10  # rounds 0, 10 and 20
+	client = LoopClient([DEVICES])
+	simulation = ScriptedSimulation(fail_play=[None, RuntimeError("boom")])
+	stats = sim_loop.run_rounds(sim.Config(count=3, interval=0), client, simulation, sleep=lambda s: None)
+	assert stats.errors == 1 and client.listed == 2 and len(simulation.played) == 2
+
+
+def test_loop_logs_and_counts_outages_under_the_simulators_name(caplog):
+	client = LoopClient([sim.GaveUp("502 for ever"), RuntimeError("bad JSON"), DEVICES])
+	simulation = ScriptedSimulation(fail_play=[sim.ApiError(500, "odd")])
+	with caplog.at_level(logging.INFO, logger="sim_test"):
+		stats = sim_loop.run_rounds(sim.Config(count=5, interval=0), client, simulation, sleep=lambda s: None)
+	assert (stats.rounds, stats.errors, len(simulation.played)) == (5, 3, 2)
+	messages = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+	assert ("sim_test", "ERROR", "backend unreachable: 502 for ever") in messages
+	assert [m for m in messages if m[2] == "round failed"] == [("sim_test", "ERROR", "round failed")] * 2
+	assert messages[-1] == ("sim_test", "INFO", f"done: {dataclasses.asdict(stats)}")
+
+
+def test_loop_without_devices_warns_and_plays_nothing(caplog):
+	simulation = ScriptedSimulation()
+	with caplog.at_level(logging.WARNING, logger="sim_test"):
+		sim_loop.run_rounds(
+			sim.Config(count=3, interval=0), LoopClient([DEVICES[5:6]]), simulation, sleep=lambda s: None
+		)
+	assert simulation.played == [] and simulation.stats.errors == 0
+	assert [r.getMessage() for r in caplog.records] == ["nothing to simulate here"] * 3  # re-read each round
+
+
+def test_loop_clock_is_the_sites_or_the_configured_time_zone(monkeypatch):
+	asked = []
+	monkeypatch.setattr(
+		sim, "now_in_tz", lambda tz="", clock=None: asked.append(tz) or dt.datetime(2026, 1, 1)
+	)
+	for cfg_tz, site_tz, want in (
+		("", "Asia/Aden", "Asia/Aden"),
+		("", "", ""),
+		("Europe/Paris", "X", "Europe/Paris"),
+	):
+		asked.clear()
+		client = LoopClient([DEVICES], tz=site_tz)
+		sim_loop.run_rounds(
+			sim.Config(count=2, interval=0, timezone=cfg_tz), client, ScriptedSimulation(), lambda s: None
+		)
+		assert asked == [want, want]
+		assert client.tz_asked == (0 if cfg_tz else 1)  # a site that names no zone is not asked again
+
+
+def test_loop_runs_until_stopped_when_unbounded():
+	class Stop(BaseException):
+		pass
+
+	slept = []
+
+	def sleep(seconds):
+		slept.append(seconds)
+		if len(slept) == 30:
+			raise Stop  # what SIGTERM's sys.exit does: not an Exception, so the loop lets it through
+
+	with pytest.raises(Stop):
+		sim_loop.run_rounds(
+			sim.Config(count=None, interval=1), LoopClient([DEVICES]), ScriptedSimulation(), sleep
+		)
+	assert len(slept) == 30
+
+
+def test_loop_sleep_keeps_the_heartbeat_fresh(tmp_path):
+	hb = tmp_path / "hb"
+	sleeper = sim.make_sleeper(str(hb), sleep=lambda s: None)
+	sim_loop.run_rounds(
+		sim.Config(count=2, interval=60), LoopClient([DEVICES]), ScriptedSimulation(), sleeper
+	)
+	assert sim.heartbeat_ok(str(hb), 60)
+
+
+def test_exit_code():
+	assert sim_loop.exit_code(sim.Config(count=2), sim_loop.Stats(sent=1)) == 0
+	assert sim_loop.exit_code(sim.Config(count=2), sim_loop.Stats(sent=0)) == 1
+	assert sim_loop.exit_code(sim.Config(count=None), sim_loop.Stats(sent=0)) == 0
+
+
+def test_run_main_exit_codes():
+	with pytest.raises(SystemExit) as exc:
+		sim_loop.run_main(lambda: 3)
+	assert exc.value.code == 3
+
+	def interrupted():
+		raise KeyboardInterrupt
+
+	with pytest.raises(SystemExit) as exc:
+		sim_loop.run_main(interrupted)
+	assert exc.value.code == 0
+
+
+def test_simulators_share_the_command_line():
+	for module in (mock_iot, mock_scale):
+		args = module.parse_args(["--once", "--max-attempts", "2", "--tz", "Asia/Aden", "-v"])
+		assert (args.once, args.max_attempts, args.timezone, args.verbose) == (True, 2, "Asia/Aden", True)
+	assert mock_iot.parse_args(["--device", "A", "--device", "B"]).device == ["A", "B"]
+	assert mock_scale.parse_args(["--at07"]).at07 and mock_scale.parse_args([]).max_attempts is None
+
+
+def test_start_sets_up_the_process(monkeypatch):
+	handlers = {}
+	monkeypatch.setattr(sim_loop.signal, "signal", lambda sig, handler: handlers.setdefault(sig, handler))
+	monkeypatch.setenv("YAM_API_KEY", "k")
+	monkeypatch.setenv("YAM_API_SECRET", "s")
+	monkeypatch.setenv("YAM_HEARTBEAT_FILE", "")
+	app = sim_loop.start(
+		mock_scale.parse_args(["--count", "2", "--seed", "5", "--max-attempts", "4"]), "gw@x"
+	)
+	assert (app.cfg.count, app.cfg.seed, app.cfg.api_key, app.client.max_attempts) == (2, 5, "k", 4)
+	assert app.client.rng is app.rng and app.client.sleep is app.sleep
+	assert app.rng.random() == random.Random(5).random()
+	with pytest.raises(SystemExit) as exc:
+		handlers[signal.SIGTERM]()
+	assert exc.value.code == 0
+
+
+def test_simulator_stops_cleanly_on_sigterm(fake_frappe, tmp_path):
+	url, state = fake_frappe
+	hb = tmp_path / "hb"
+	env = {"PATH": "/usr/bin:/bin", "YAM_API_KEY": "k", "YAM_API_SECRET": "s", "YAM_MAX_BACKOFF": "0.2"}
+	proc = subprocess.Popen(
+		[sys.executable, str(ROOT / "simulators" / "mock_iot.py"), "--url", url, "--interval", "600"],
+		env={**env, "YAM_HEARTBEAT_FILE": str(hb)},
+		stdout=subprocess.PIPE,
+		stderr=subprocess.STDOUT,
+		text=True,
+	)
+	try:
+		deadline = time.time() + 20
+		while len(state["observations"]) < 5 and time.time() < deadline:
+			time.sleep(0.05)
+		time.sleep(0.3)  # into the sleep between rounds
+		assert sim.heartbeat_ok(str(hb), 60)
+		proc.terminate()
+		out, _ = proc.communicate(timeout=20)
+	finally:
+		proc.kill()
+	assert proc.returncode == 0 and "Traceback" not in out
+	assert len(state["observations"]) == 5
+
+
 def test_provision_gateway_user_calls():
 	answers = [
 		FakeResponse(200, {"message": "Logged In"}),
@@ -465,7 +762,7 @@ def test_provision_gateway_user_calls():
 		FakeResponse(200, {"data": {"name": "gw@x", "api_key": "key"}}),
 	]
 	session = FakeSession(answers)
-	key, secret = sim.provision_gateway_user(
+	key, secret = gateway_user.provision_gateway_user(
 		sim.Config(url="http://h", admin_password="pw"), "gw@x", session=session
 	)
 	assert (key, secret) == ("key", "sec")

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_doctype_contract import DOCTYPES, FRAMEWORK_DOCTYPES, fields_of, options, perm
+from doctype_meta import DOCTYPES, FRAMEWORK_DOCTYPES, fields_of, options, perm
 
 from yam_agri_core.rules.sites import SITE_DOCTYPES
 from yam_agri_core.rules.transfers import TRANSFER_TYPES

@@ -8,10 +8,11 @@ import frappe
 from frappe import _
 from frappe.utils import convert_utc_to_system_timezone
 
+from yam_agri_core import store
 from yam_agri_core.permissions import get_allowed_sites
+from yam_agri_core.rule_bridge import translate_rule_error
 from yam_agri_core.rules.ingest import MAX_BATCH, parse_reading
 from yam_agri_core.rules.messages import RuleError
-from yam_agri_core.validation import translate_rule_error
 
 
 @frappe.whitelist(methods=["POST"])
@@ -31,6 +32,11 @@ def ingest_observations(readings: list | str) -> dict:
 			_("At most {0} readings per request; this one has {1}").format(MAX_BATCH, len(readings)),
 			exc=frappe.ValidationError,
 		)
+	with store.memoized():
+		return _ingest(readings)
+
+
+def _ingest(readings: list) -> dict:
 	accepted, rejected = [], []
 	for row, raw in enumerate(readings, start=1):
 		frappe.db.savepoint("yam_ingest_reading")
@@ -60,7 +66,7 @@ def _observation_from_reading(raw: dict, row: int) -> dict:
 			observed_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
 		)
 	reading["observed_at"] = observed_at.replace(tzinfo=None)
-	if not frappe.db.exists("Device", reading["device"]):
+	if not store.device_exists(reading["device"]):
 		reading["reported_device_id"] = reading.pop("device")
 		reading.setdefault("site", _only_site_of_user())
 		if not reading.get("site"):

@@ -3,6 +3,8 @@ validation messages (HTTP 417) and tests can assert the precise kind."""
 
 import frappe
 
+from yam_agri_core.rules.messages import Kind
+
 
 class YamValidationError(frappe.ValidationError):
 	"""Base of every YAM Agri business rule error."""
@@ -66,19 +68,19 @@ class LotStateError(YamValidationError):
 
 
 #: Rule families (``RuleError.kind``) to the exception raised for them.
-ERRORS_BY_KIND: dict[str, type[YamValidationError]] = {
-	"weight": WeightError,
-	"quantity": QuantityError,
-	"dates": DateRangeError,
-	"unit": UnitError,
-	"site": SiteMismatchError,
-	"transition": StatusTransitionError,
-	"role": RoleRequiredError,
-	"immutable": ImmutableRecordError,
-	"validation": YamValidationError,
-	"mass_balance": MassBalanceError,
-	"overdraw": OverdrawError,
-	"lot_state": LotStateError,
-	"linked": LinkedRecordsExistError,
-	"dispatch": DispatchGateError,
+ERRORS_BY_KIND: dict[Kind, type[YamValidationError]] = {
+	Kind.WEIGHT: WeightError,
+	Kind.QUANTITY: QuantityError,
+	Kind.DATES: DateRangeError,
+	Kind.UNIT: UnitError,
+	Kind.SITE: SiteMismatchError,
+	Kind.TRANSITION: StatusTransitionError,
+	Kind.ROLE: RoleRequiredError,
+	Kind.IMMUTABLE: ImmutableRecordError,
+	Kind.VALIDATION: YamValidationError,
+	Kind.MASS_BALANCE: MassBalanceError,
+	Kind.OVERDRAW: OverdrawError,
+	Kind.LOT_STATE: LotStateError,
+	Kind.LINKED: LinkedRecordsExistError,
+	Kind.DISPATCH: DispatchGateError,
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import frappe
 from frappe.core.doctype.user_permission.user_permission import get_user_permissions
 
+from yam_agri_core import store
 from yam_agri_core.rules.roles import ADMINISTRATOR, SYSTEM_MANAGER
 from yam_agri_core.rules.sites import ISOLATED_DOCTYPES, SITE_DOCTYPES, site_condition
 
@@ -61,7 +62,7 @@ def has_site_permission(doc, ptype: str | None = None, user: str | None = None) 
 def _site_of_new_reading(doc) -> str | None:
 	"""A gateway posts a reading without its site; it is the device's (set again in validate)."""
 	if doc.doctype == "Observation" and doc.is_new() and doc.get("device"):
-		return frappe.db.get_value("Device", doc.device, "site")
+		return store.site_of_device(doc.device)
 	return None
 
 

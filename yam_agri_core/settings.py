@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import frappe
 
-from yam_agri_core.rules.alerting import SETTING_DEFAULTS
+from yam_agri_core.rules.settings import SETTING_DEFAULTS, setting_or_default
 
 SETTINGS_DOCTYPE = "YAM Agri Settings"
 
 
 def get_setting(fieldname: str):
 	"""The value of ``fieldname`` in YAM Agri Settings, or its default when it was never saved."""
-	value = frappe.get_cached_doc(SETTINGS_DOCTYPE).get(fieldname)
-	if value is None or value == "":
-		return SETTING_DEFAULTS[fieldname]
-	return value
+	return setting_or_default(fieldname, frappe.get_cached_doc(SETTINGS_DOCTYPE).get(fieldname))
 
 
 def ensure_settings() -> None:

@@ -4,13 +4,11 @@ once when a certificate becomes Expiring Soon and once when it expires."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
 
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Concat
-from frappe.utils import add_days, format_date, get_url_to_list, getdate, now_datetime
+from frappe.utils import add_days, format_date, getdate, now_datetime
 
 from yam_agri_core.alerts import delivery
 from yam_agri_core.alerts.delivery import AlertItem, Message
@@ -88,46 +86,14 @@ def send_alerts(alert_type: str, today: dt.date, commit: bool = False) -> int:
 
 def certificate_message(alert_type: str, site: str, rows: list[dict], today: dt.date) -> Message:
 	warning_days = int(get_setting("certificate_warning_days"))
-	single = rows[0] if len(rows) == 1 else None
+	write = expiring_words if alert_type == alerting.CERTIFICATE_EXPIRING else expired_words
+	first = rows[0]
 
-	def subject(lang: str) -> str:
-		if alert_type == alerting.CERTIFICATE_EXPIRING:
-			if single:
-				return _("[{0}] Certificate {1} ({2}) expires on {3}", lang=lang).format(
-					site,
-					single.certificate_no,
-					_(single.cert_type, lang=lang),
-					format_date(single.expiry_date),
-				)
-			return _("[{0}] {1} certificates expire within {2} days", lang=lang).format(
-				site, len(rows), warning_days
-			)
-		if single:
-			return _("[{0}] Certificate {1} ({2}) has expired", lang=lang).format(
-				site, single.certificate_no, _(single.cert_type, lang=lang)
-			)
-		return _("[{0}] {1} certificates have expired", lang=lang).format(site, len(rows))
-
-	def body(lang: str) -> str:
-		label = delivery.site_label(site)
-		if alert_type == alerting.CERTIFICATE_EXPIRING:
-			intro = _("These certificates of site {0} expire within {1} days:", lang=lang).format(
-				label, warning_days
-			)
-			todo = _(
-				"What to do: ask the issuing body to renew each certificate and attach the new one before the "
-				"expiry date. Shipments that need an expired certificate are blocked.",
-				lang=lang,
-			)
-		else:
-			intro = _("These certificates of site {0} have expired:", lang=lang).format(label)
-			todo = _(
-				"What to do: do not release or ship lots that rely on these certificates. Record the renewed "
-				"certificate as a new Certificate and attach it.",
-				lang=lang,
-			)
-		return delivery.digest_body(
-			lang,
+	def digest(lang: str, label: str) -> delivery.Digest:
+		one, many, intro, todo = write(lang, site, label, first, len(rows), warning_days)
+		return delivery.Digest(
+			one=one,
+			many=many,
 			intro=intro,
 			headers=[
 				_("Certificate", lang=lang),
@@ -137,8 +103,7 @@ def certificate_message(alert_type: str, site: str, rows: list[dict], today: dt.
 				_("Expiry Date", lang=lang),
 				_("Days Left", lang=lang),
 			],
-			rows=rows,
-			format_row=lambda row: (
+			cells=lambda row: (
 				delivery.link("Certificate", row.name),
 				frappe.utils.escape_html(row.certificate_no or ""),
 				_(row.cert_type, lang=lang),
@@ -146,9 +111,43 @@ def certificate_message(alert_type: str, site: str, rows: list[dict], today: dt.
 				format_date(row.expiry_date),
 				str((getdate(row.expiry_date) - today).days),
 			),
-			doctype="Certificate",
-			site=site,
 			todo=todo,
 		)
 
-	return Message(subject, body, *delivery.digest_reference("Certificate", rows, site))
+	return delivery.digest_message(site, rows, "Certificate", digest)
+
+
+def expiring_words(
+	lang: str, site: str, label: str, first: dict, count: int, warning_days: int
+) -> tuple[str, str, str, str]:
+	"""The subject of one, of several, the intro and what to do of an Expiring Soon digest."""
+	return (
+		_("[{0}] Certificate {1} ({2}) expires on {3}", lang=lang).format(
+			site, first.certificate_no, _(first.cert_type, lang=lang), format_date(first.expiry_date)
+		),
+		_("[{0}] {1} certificates expire within {2} days", lang=lang).format(site, count, warning_days),
+		_("These certificates of site {0} expire within {1} days:", lang=lang).format(label, warning_days),
+		_(
+			"What to do: ask the issuing body to renew each certificate and attach the new one before the "
+			"expiry date. Shipments that need an expired certificate are blocked.",
+			lang=lang,
+		),
+	)
+
+
+def expired_words(
+	lang: str, site: str, label: str, first: dict, count: int, warning_days: int
+) -> tuple[str, str, str, str]:
+	"""The subject of one, of several, the intro and what to do of an Expired digest."""
+	return (
+		_("[{0}] Certificate {1} ({2}) has expired", lang=lang).format(
+			site, first.certificate_no, _(first.cert_type, lang=lang)
+		),
+		_("[{0}] {1} certificates have expired", lang=lang).format(site, count),
+		_("These certificates of site {0} have expired:", lang=lang).format(label),
+		_(
+			"What to do: do not release or ship lots that rely on these certificates. Record the renewed "
+			"certificate as a new Certificate and attach it.",
+			lang=lang,
+		),
+	)

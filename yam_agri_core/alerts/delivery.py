@@ -8,6 +8,7 @@ and the notifications roll back with it, and a retry sends the alert again, once
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -323,32 +324,76 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 	return f'<table style="border-collapse:collapse"><tr>{head}</tr>{body}</table>'
 
 
-def digest_body(
-	lang: str,
-	*,
-	intro: str,
-	headers: Sequence[str],
-	rows: Sequence[dict],
-	format_row: Callable[[dict], Sequence[str]],
-	doctype: str,
-	site: str,
-	todo: str,
-) -> str:
-	"""A digest: the intro, the first ``DIGEST_ROWS`` rows as a table, a link to the site's filtered
-	list for the rest, and what to do."""
-	more = ""
-	if len(rows) > DIGEST_ROWS:
-		more = _("and {0} more: {1}", lang=lang).format(
-			len(rows) - DIGEST_ROWS, get_url_to_list(doctype) + f"?site={site}"
-		)
-	lines = [format_row(row) for row in rows[:DIGEST_ROWS]]
-	return paragraphs(intro) + table(headers, lines) + paragraphs(more, todo)
-
-
-def digest_reference(doctype: str, rows: Sequence[dict], site: str) -> tuple[str, str]:
-	"""A digest of one record points at it; of several, at their site."""
-	return (doctype, rows[0].name) if len(rows) == 1 else ("Site", site)
-
-
 def paragraphs(*texts: str) -> str:
 	return "".join(f"<p>{t}</p>" for t in texts if t)
+
+
+# --- message shapes -------------------------------------------------------------------------------
+#
+# Every alert reads the same way: a subject, an intro, a table, what to do. The alert modules supply
+# their data and their literal templates (inside ``_()``, so translation extraction finds them),
+# already translated into the language asked for; the shapes below lay them out.
+
+
+@dataclass(frozen=True)
+class Sheet:
+	"""One message in one language. ``rows`` are label/value facts of one record (under
+	:func:`fact_headers`) or the records a digest lists; ``more`` says what a digest left out."""
+
+	subject: str
+	intro: str
+	headers: Sequence[str]
+	rows: Sequence[Sequence[str]]
+	todo: str
+	more: str = ""
+
+	def html(self) -> str:
+		return paragraphs(self.intro) + table(self.headers, self.rows) + paragraphs(self.more, self.todo)
+
+
+@dataclass(frozen=True)
+class Digest:
+	"""A site digest's words in one language; ``cells`` turns one listed record into its table row."""
+
+	one: str  # the subject when the digest lists one record
+	many: str  # the subject when it lists several
+	intro: str
+	headers: Sequence[str]
+	cells: Callable[[dict], Sequence[str]]
+	todo: str
+
+
+def sheet_message(doctype: str, name: str, write: Callable[[str], Sheet]) -> Message:
+	"""A message about ``doctype`` ``name``; ``write`` gives its sheet in a language (once per language)."""
+	write = functools.cache(write)
+	return Message(lambda lang: write(lang).subject, lambda lang: write(lang).html(), doctype, name)
+
+
+def fact_headers(lang: str) -> tuple[str, str]:
+	"""The header of a single record's label/value table."""
+	return (_("Field", lang=lang), _("Value", lang=lang))
+
+
+def digest_message(
+	site: str, rows: Sequence[dict], doctype: str, write: Callable[[str, str], Digest]
+) -> Message:
+	"""A digest of ``rows`` (records of ``doctype`` at ``site``): the intro, the first ``DIGEST_ROWS``
+	rows as a table, a link to the site's filtered list for the rest, and what to do. ``write`` gives
+	the words in a language, for the site's label. A digest of one record points at it; of several,
+	at their site."""
+	label = site_label(site)
+
+	def sheet(lang: str) -> Sheet:
+		words = write(lang, label)
+		more = ""
+		if len(rows) > DIGEST_ROWS:
+			more = _("and {0} more: {1}", lang=lang).format(
+				len(rows) - DIGEST_ROWS, get_url_to_list(doctype) + f"?site={site}"
+			)
+		subject = words.one if len(rows) == 1 else words.many
+		lines = [words.cells(row) for row in rows[:DIGEST_ROWS]]
+		return Sheet(subject, words.intro, words.headers, lines, words.todo, more)
+
+	if len(rows) == 1:
+		return sheet_message(doctype, rows[0].name, sheet)
+	return sheet_message("Site", site, sheet)

@@ -4,13 +4,11 @@ the site's operators; each device is alerted once per due date and once per sile
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Sequence
 
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Coalesce, Concat
-from frappe.utils import add_days, add_to_date, format_date, format_datetime, get_url_to_list
+from frappe.utils import add_to_date, format_date, format_datetime
 
 from yam_agri_core.alerts import delivery
 from yam_agri_core.alerts.delivery import AlertItem, Message
@@ -19,41 +17,42 @@ from yam_agri_core.settings import get_setting
 
 #: Scales report only when a truck is weighed; their silence says nothing.
 NOT_CONTINUOUS = ("Scale",)
-DEFAULT_STALE_AFTER_MINUTES = 60
+
+
+def active_devices() -> tuple:
+	"""The Device table and a query of the active devices of active sites, ordered by site: their
+	name, site, type and bin (callers select more)."""
+	Device = frappe.qb.DocType("Device")
+	Site = frappe.qb.DocType("Site")
+	query = (
+		frappe.qb.from_(Device)
+		.join(Site)
+		.on(Site.name == Device.site)
+		.select(Device.name, Device.site, Device.device_type, Device.storage_bin)
+		.where((Device.is_active == 1) & (Site.is_active == 1))
+		.orderby(Device.site)
+	)
+	return Device, query
 
 
 def pending_calibration(today: dt.date) -> list[dict]:
 	"""Active devices of active sites due within the lead time (or overdue), not alerted yet for
 	their current due date."""
-	Device = frappe.qb.DocType("Device")
-	Site = frappe.qb.DocType("Site")
+	Device, query = active_devices()
 	Log = frappe.qb.DocType(delivery.LOG_DOCTYPE)
 	due_until = alerting.calibration_due_until(today, int(get_setting("calibration_lead_days")))
 	return (
-		frappe.qb.from_(Device)
-		.join(Site)
-		.on(Site.name == Device.site)
+		query.select(Device.calibration_due_date, Device.last_calibration_date)
 		.left_join(Log)
 		.on(
 			Log.alert_key
 			== Concat(alerting.CALIBRATION_DUE, "|", Device.name, "|", Device.calibration_due_date)
 		)
-		.select(
-			Device.name,
-			Device.site,
-			Device.device_type,
-			Device.storage_bin,
-			Device.calibration_due_date,
-			Device.last_calibration_date,
-		)
 		.where(
-			(Device.is_active == 1)
-			& (Site.is_active == 1)
-			& Device.calibration_due_date.isnotnull()
+			Device.calibration_due_date.isnotnull()
 			& (Device.calibration_due_date <= due_until)
 			& Log.name.isnull()
 		)
-		.orderby(Device.site)
 		.orderby(Device.calibration_due_date)
 		.orderby(Device.name)
 	).run(as_dict=True)
@@ -62,37 +61,20 @@ def pending_calibration(today: dt.date) -> list[dict]:
 def pending_silent(now: dt.datetime) -> list[dict]:
 	"""Active sensors of active sites that sent nothing for their ``stale_after_minutes`` (counted
 	from registration when they never reported), not alerted yet for this silence."""
-	Device = frappe.qb.DocType("Device")
-	Site = frappe.qb.DocType("Site")
+	Device, query = active_devices()
 	since = Coalesce(Device.last_seen_at, Device.creation)
 	rows = (
-		frappe.qb.from_(Device)
-		.join(Site)
-		.on(Site.name == Device.site)
-		.select(
-			Device.name,
-			Device.site,
-			Device.device_type,
-			Device.storage_bin,
-			Device.last_seen_at,
-			Device.creation,
-			Device.stale_after_minutes,
-		)
+		query.select(Device.last_seen_at, Device.creation, Device.stale_after_minutes)
 		.where(
-			(Device.is_active == 1)
-			& (Site.is_active == 1)
-			& Device.device_type.notin(NOT_CONTINUOUS)
+			Device.device_type.notin(NOT_CONTINUOUS)
 			# devices heard from in the last minute are never silent; each device's own limit is below
 			& (since <= add_to_date(now, minutes=-1))
 		)
-		.orderby(Device.site)
 		.orderby(Device.name)
 	).run(as_dict=True)
 	silent = []
 	for row in rows:
-		row.silent_since = alerting.silent_since(
-			row.last_seen_at, row.creation, now, row.stale_after_minutes or DEFAULT_STALE_AFTER_MINUTES
-		)
+		row.silent_since = alerting.silent_since(row.last_seen_at, row.creation, now, row.stale_after_minutes)
 		if row.silent_since:
 			row.key = alerting.alert_key(alerting.SENSOR_SILENT, row.name, row.silent_since)
 			silent.append(row)
@@ -125,37 +107,34 @@ def send_silent_alerts(now: dt.datetime, commit: bool = False) -> int:
 	)
 
 
-def calibration_message(site: str, rows: list[dict], today: dt.date) -> Message:
-	def subject(lang: str) -> str:
-		if len(rows) == 1:
-			return _("[{0}] Device {1} is due for calibration on {2}", lang=lang).format(
-				site, rows[0].name, format_date(rows[0].calibration_due_date)
-			)
-		return _("[{0}] {1} devices are due for calibration", lang=lang).format(site, len(rows))
+def device_headers(lang: str, *more: str) -> list[str]:
+	"""The columns every device digest starts with, then ``more``."""
+	return [_("Device", lang=lang), _("Device Type", lang=lang), _("Storage Bin", lang=lang), *more]
 
-	def body(lang: str) -> str:
-		return delivery.digest_body(
-			lang,
+
+def device_cells(lang: str, row: dict, *more: str) -> tuple[str, ...]:
+	return (
+		delivery.link("Device", row.name),
+		_(row.device_type, lang=lang),
+		frappe.utils.escape_html(row.storage_bin or ""),
+		*more,
+	)
+
+
+def calibration_message(site: str, rows: list[dict], today: dt.date) -> Message:
+	def write(lang: str, label: str) -> delivery.Digest:
+		return delivery.Digest(
+			one=_("[{0}] Device {1} is due for calibration on {2}", lang=lang).format(
+				site, rows[0].name, format_date(rows[0].calibration_due_date)
+			),
+			many=_("[{0}] {1} devices are due for calibration", lang=lang).format(site, len(rows)),
 			intro=_("These devices of site {0} are due for calibration (or overdue):", lang=lang).format(
-				delivery.site_label(site)
+				label
 			),
-			headers=[
-				_("Device", lang=lang),
-				_("Device Type", lang=lang),
-				_("Storage Bin", lang=lang),
-				_("Calibration Due Date", lang=lang),
-				_("Days Left", lang=lang),
-			],
-			rows=rows,
-			format_row=lambda row: (
-				delivery.link("Device", row.name),
-				_(row.device_type, lang=lang),
-				frappe.utils.escape_html(row.storage_bin or ""),
-				format_date(row.calibration_due_date),
-				str((row.calibration_due_date - today).days),
+			headers=device_headers(lang, _("Calibration Due Date", lang=lang), _("Days Left", lang=lang)),
+			cells=lambda row: device_cells(
+				lang, row, format_date(row.calibration_due_date), str((row.calibration_due_date - today).days)
 			),
-			doctype="Device",
-			site=site,
 			todo=_(
 				"What to do: calibrate each device, then record the new Last Calibration Date and "
 				"Calibration Due Date on the device. Readings of an uncalibrated sensor cannot be trusted.",
@@ -163,40 +142,24 @@ def calibration_message(site: str, rows: list[dict], today: dt.date) -> Message:
 			),
 		)
 
-	return Message(subject, body, *delivery.digest_reference("Device", rows, site))
+	return delivery.digest_message(site, rows, "Device", write)
 
 
 def silent_message(site: str, rows: list[dict], now: dt.datetime) -> Message:
-	def subject(lang: str) -> str:
-		if len(rows) == 1:
-			return _("[{0}] Sensor {1} has sent nothing since {2}", lang=lang).format(
+	def write(lang: str, label: str) -> delivery.Digest:
+		return delivery.Digest(
+			one=_("[{0}] Sensor {1} has sent nothing since {2}", lang=lang).format(
 				site, rows[0].name, format_datetime(rows[0].silent_since)
-			)
-		return _("[{0}] {1} sensors have gone silent", lang=lang).format(site, len(rows))
-
-	def body(lang: str) -> str:
-		return delivery.digest_body(
-			lang,
-			intro=_("These sensors of site {0} have stopped reporting:", lang=lang).format(
-				delivery.site_label(site)
 			),
-			headers=[
-				_("Device", lang=lang),
-				_("Device Type", lang=lang),
-				_("Storage Bin", lang=lang),
-				_("Last Seen At", lang=lang),
-				_("Silent For (Minutes)", lang=lang),
-			],
-			rows=rows,
-			format_row=lambda row: (
-				delivery.link("Device", row.name),
-				_(row.device_type, lang=lang),
-				frappe.utils.escape_html(row.storage_bin or ""),
+			many=_("[{0}] {1} sensors have gone silent", lang=lang).format(site, len(rows)),
+			intro=_("These sensors of site {0} have stopped reporting:", lang=lang).format(label),
+			headers=device_headers(lang, _("Last Seen At", lang=lang), _("Silent For (Minutes)", lang=lang)),
+			cells=lambda row: device_cells(
+				lang,
+				row,
 				format_datetime(row.last_seen_at) if row.last_seen_at else _("never", lang=lang),
 				str(int((now - row.silent_since).total_seconds() // 60)),
 			),
-			doctype="Device",
-			site=site,
 			todo=_(
 				"What to do: check power, battery and the gateway's link at the bin. While a sensor is "
 				"silent, check the grain by hand.",
@@ -204,4 +167,4 @@ def silent_message(site: str, rows: list[dict], now: dt.datetime) -> Message:
 			),
 		)
 
-	return Message(subject, body, *delivery.digest_reference("Device", rows, site))
+	return delivery.digest_message(site, rows, "Device", write)

@@ -169,10 +169,14 @@ def quarantine_message(batch: alerting.QuarantineBatch, minutes: int, late: bool
 			batch.site, batch.count, batch.device, worst_text(batch, lang)
 		)
 
-	def body(lang: str) -> str:
-		facts = delivery.table(
-			[_("Site", lang=lang), label],
-			[
+	def sheet(lang: str) -> delivery.Sheet:
+		return delivery.Sheet(
+			subject=subject(lang),
+			intro=_("{0} readings from device {1} were quarantined between {2} and {3}.", lang=lang).format(
+				batch.count, batch.device, format_datetime(start), format_datetime(end)
+			),
+			headers=(_("Site", lang=lang), label),
+			rows=[
 				(_("Device", lang=lang), delivery.link("Device", batch.device)),
 				(_("Storage Bin", lang=lang), frappe.utils.escape_html(storage_bin or "")),
 				(_("Readings", lang=lang), str(batch.count)),
@@ -180,22 +184,12 @@ def quarantine_message(batch: alerting.QuarantineBatch, minutes: int, late: bool
 				(_("From", lang=lang), format_datetime(start)),
 				(_("To", lang=lang), format_datetime(end)),
 			],
-		)
-		return (
-			delivery.paragraphs(
-				_("{0} readings from device {1} were quarantined between {2} and {3}.", lang=lang).format(
-					batch.count, batch.device, format_datetime(start), format_datetime(end)
-				)
-			)
-			+ facts
-			+ delivery.paragraphs(
-				_(
-					"What to do: check the bin now (temperature, moisture, signs of heating or insects) and the "
-					"sensor itself. Review the readings and their reasons in Observation, filtered by this "
-					"device; open a Nonconformance if the grain is at risk.",
-					lang=lang,
-				)
-			)
+			todo=_(
+				"What to do: check the bin now (temperature, moisture, signs of heating or insects) and the "
+				"sensor itself. Review the readings and their reasons in Observation, filtered by this "
+				"device; open a Nonconformance if the grain is at risk.",
+				lang=lang,
+			),
 		)
 
-	return Message(subject, body, "Device", batch.device)
+	return delivery.sheet_message("Device", batch.device, sheet)

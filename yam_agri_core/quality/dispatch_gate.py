@@ -11,8 +11,8 @@ import frappe
 from frappe.query_builder import Criterion
 from frappe.utils import get_datetime, getdate, today
 
-from yam_agri_core.quality.doctype.season_policy.season_policy import get_active_policy
 from yam_agri_core.rules import dispatch
+from yam_agri_core.store import get_active_policy
 
 
 def check_lot_dispatch(lot) -> None:

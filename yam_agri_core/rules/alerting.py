@@ -7,54 +7,9 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from yam_agri_core.rules.messages import RuleError, RuleErrors, _
+from yam_agri_core.rules import settings
 from yam_agri_core.rules.roles import PLATFORM_OWNER, QUALITY_MANAGER, SITE_OPERATOR
 from yam_agri_core.rules.thresholds import Band
-
-# --- settings ------------------------------------------------------------------------------------
-
-SETTING_DEFAULTS: dict[str, object] = {
-	"send_alert_emails": 1,
-	"certificate_warning_days": 30,
-	"calibration_lead_days": 7,
-	"quarantine_window_minutes": 15,
-	"alert_lookback_days": 2,
-	"default_scale_tolerance_pct": 2.0,
-	"transfer_loss_tolerance_pct": 1.0,
-}
-
-#: (fieldname, label, smallest, largest) of every numeric knob.
-SETTING_RANGES = (
-	("certificate_warning_days", _("Certificate Warning Days"), 1, 365),
-	("calibration_lead_days", _("Calibration Lead Days"), 0, 365),
-	("quarantine_window_minutes", _("Quarantine Batching Window (Minutes)"), 1, 1440),
-	("alert_lookback_days", _("Quarantine Alert Lookback (Days)"), 1, 90),
-	("default_scale_tolerance_pct", _("Default Scale Tolerance (%)"), 0, 50),
-	("transfer_loss_tolerance_pct", _("Transfer Loss Tolerance (%)"), 0, 50),
-)
-
-
-def validate_settings(**values: float | int | None) -> None:
-	"""Every knob lies in a range that makes sense; all out-of-range knobs are reported at once."""
-	errors = []
-	for fieldname, label, smallest, largest in SETTING_RANGES:
-		value = values.get(fieldname)
-		if value is None:
-			continue
-		if not smallest <= value <= largest:
-			errors.append(
-				RuleError(
-					"validation",
-					_("{0} must be between {1} and {2}"),
-					label,
-					smallest,
-					largest,
-					field=fieldname,
-				)
-			)
-	if errors:
-		raise RuleErrors(errors)
-
 
 # --- alert types and who gets them -----------------------------------------------------------------
 
@@ -300,5 +255,5 @@ def silent_since(
 	"""When a device fell silent, or ``None`` while it still reports. A device that never reported
 	counts from its registration."""
 	since = last_seen_at or created_at
-	stale_after = stale_after_minutes or 60
+	stale_after = settings.stale_after_minutes(stale_after_minutes)
 	return since if now - since >= dt.timedelta(minutes=stale_after) else None

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from yam_agri_core.rules.messages import RuleError, _
+from yam_agri_core.rules.messages import Kind, RuleError, _
 from yam_agri_core.rules.roles import QUALITY_MANAGER
 
 OPEN, UNDER_INVESTIGATION, CORRECTIVE_ACTION, VERIFICATION, CLOSED = (
@@ -50,16 +50,16 @@ def validate_transition(
 	"""Status moves one step at a time (Verification may go back to Corrective Action); each step
 	needs its evidence, and closing a Critical nonconformance needs a Quality Manager."""
 	if new not in STATUSES:
-		raise RuleError("transition", _("Status {0} is not a nonconformance status"), new, field="status")
+		raise RuleError(Kind.TRANSITION, _("Status {0} is not a nonconformance status"), new, field="status")
 	if old is None:
 		if new != OPEN:
-			raise RuleError("transition", _("A new nonconformance starts Open"), field="status")
+			raise RuleError(Kind.TRANSITION, _("A new nonconformance starts Open"), field="status")
 		return
 	if new == old:
 		return
 	if new not in allowed_next(old):
 		raise RuleError(
-			"transition",
+			Kind.TRANSITION,
 			_("A nonconformance cannot move from {0} to {1}; next allowed: {2}"),
 			old,
 			new,
@@ -68,20 +68,20 @@ def validate_transition(
 		)
 	if old == UNDER_INVESTIGATION and not _filled(evidence.root_cause):
 		raise RuleError(
-			"validation", _("Root Cause is required to leave Under Investigation"), field="root_cause"
+			Kind.VALIDATION, _("Root Cause is required to leave Under Investigation"), field="root_cause"
 		)
 	if new == VERIFICATION and not _filled(evidence.corrective_action):
 		raise RuleError(
-			"validation", _("Corrective Action is required before Verification"), field="corrective_action"
+			Kind.VALIDATION, _("Corrective Action is required before Verification"), field="corrective_action"
 		)
 	if new == CLOSED:
 		if not evidence.verification_result:
 			raise RuleError(
-				"validation", _("Verification Result is required to close"), field="verification_result"
+				Kind.VALIDATION, _("Verification Result is required to close"), field="verification_result"
 			)
 		if evidence.verification_result != EFFECTIVE:
 			raise RuleError(
-				"validation",
+				Kind.VALIDATION,
 				_(
 					"The corrective action was not effective; move the nonconformance back to Corrective Action"
 				),
@@ -89,7 +89,7 @@ def validate_transition(
 			)
 		if severity == CRITICAL and QUALITY_MANAGER not in roles:
 			raise RuleError(
-				"role", _("Only a Quality Manager can close a Critical nonconformance"), field="status"
+				Kind.ROLE, _("Only a Quality Manager can close a Critical nonconformance"), field="status"
 			)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 
-from yam_agri_core.rules.messages import RuleError, _
+from yam_agri_core.rules.messages import Kind, RuleError, _
 from yam_agri_core.rules.roles import QUALITY_MANAGER
 
 ACTIVE, EXPIRING_SOON, EXPIRED, REVOKED = "Active", "Expiring Soon", "Expired", "Revoked"
@@ -16,7 +16,7 @@ DEFAULT_WARNING_DAYS = 30
 def validate_dates(issue_date: dt.date | None, expiry_date: dt.date | None) -> None:
 	if issue_date and expiry_date and expiry_date <= issue_date:
 		raise RuleError(
-			"dates",
+			Kind.DATES,
 			_("Expiry Date {0} must be after Issue Date {1}"),
 			expiry_date,
 			issue_date,
@@ -50,15 +50,17 @@ def next_status(
 	if current == REVOKED:
 		if requested != REVOKED:
 			raise RuleError(
-				"transition", _("A Revoked certificate cannot be reinstated; issue a new one"), field="status"
+				Kind.TRANSITION,
+				_("A Revoked certificate cannot be reinstated; issue a new one"),
+				field="status",
 			)
 		return REVOKED
 	if requested == REVOKED:
 		if QUALITY_MANAGER not in roles:
-			raise RuleError("role", _("Only a Quality Manager can revoke a certificate"), field="status")
+			raise RuleError(Kind.ROLE, _("Only a Quality Manager can revoke a certificate"), field="status")
 		if not (revocation_reason or "").strip():
 			raise RuleError(
-				"validation",
+				Kind.VALIDATION,
 				_("Revocation Reason is required to revoke a certificate"),
 				field="revocation_reason",
 			)

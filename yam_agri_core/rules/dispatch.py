@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from yam_agri_core.rules import certificates, lots, qc
-from yam_agri_core.rules.messages import RuleError, RuleErrors, _
+from yam_agri_core.rules.messages import Kind, RuleCollector, RuleError, _
 
 #: Statuses a lot reaches only through the gate.
 GATED_STATUSES = (lots.RELEASED, lots.SHIPPED)
@@ -107,11 +107,7 @@ def dispatch_problems(
 	today: dt.date,
 ) -> list[RuleError]:
 	"""Every mandatory item of ``policy`` that is missing, stale, failed or not valid on ``today``."""
-	if policy is None:
-		return []
-	problems = _test_problems(policy, latest_tests(tests), today)
-	problems += _certificate_problems(policy, list(certs), today)
-	return problems
+	return _problems(policy, tests, certs, today).errors
 
 
 def check_dispatch(
@@ -120,97 +116,94 @@ def check_dispatch(
 	certs: Iterable[CertificateRecord],
 	today: dt.date,
 ) -> None:
-	problems = dispatch_problems(policy, tests, certs, today)
-	if problems:
-		raise RuleErrors(problems)
+	_problems(policy, tests, certs, today).raise_if_any()
 
 
-def _test_problems(policy: Policy, latest: dict[str, TestRecord], today: dt.date) -> list[RuleError]:
-	problems = []
+def _problems(
+	policy: Policy | None,
+	tests: Iterable[TestRecord],
+	certs: Iterable[CertificateRecord],
+	today: dt.date,
+) -> RuleCollector:
+	found = RuleCollector()
+	if policy is not None:
+		_add_test_problems(found, policy, latest_tests(tests), today)
+		_add_certificate_problems(found, policy, list(certs), today)
+	return found
+
+
+def _add_test_problems(
+	found: RuleCollector, policy: Policy, latest: dict[str, TestRecord], today: dt.date
+) -> None:
 	for test_type in _unique(policy.mandatory_tests):
 		test = latest.get(test_type)
 		if test is None:
-			problems.append(
-				RuleError(
-					"dispatch",
-					_("{0} test required by Season Policy {1} is missing: no submitted QC Test of this lot"),
-					test_type,
-					policy.name,
-					field="status",
-				)
+			found.add(
+				Kind.DISPATCH,
+				_("{0} test required by Season Policy {1} is missing: no submitted QC Test of this lot"),
+				test_type,
+				policy.name,
+				field="status",
 			)
 		elif test.result != qc.PASS:
-			problems.append(
-				RuleError(
-					"dispatch",
-					_("{0} test {1} of {2} failed; a passing retest is needed"),
-					test_type,
-					test.name,
-					test.test_date,
-					field="status",
-				)
+			found.add(
+				Kind.DISPATCH,
+				_("{0} test {1} of {2} failed; a passing retest is needed"),
+				test_type,
+				test.name,
+				test.test_date,
+				field="status",
 			)
 		elif policy.max_test_age_days and (today - test.test_date).days > policy.max_test_age_days:
-			problems.append(
-				RuleError(
-					"dispatch",
-					_("{0} test {1} of {2} is older than the {3} days Season Policy {4} allows"),
-					test_type,
-					test.name,
-					test.test_date,
-					policy.max_test_age_days,
-					policy.name,
-					field="status",
-				)
+			found.add(
+				Kind.DISPATCH,
+				_("{0} test {1} of {2} is older than the {3} days Season Policy {4} allows"),
+				test_type,
+				test.name,
+				test.test_date,
+				policy.max_test_age_days,
+				policy.name,
+				field="status",
 			)
-	return problems
 
 
-def _certificate_problems(
-	policy: Policy, certs: Sequence[CertificateRecord], today: dt.date
-) -> list[RuleError]:
-	problems = []
+def _add_certificate_problems(
+	found: RuleCollector, policy: Policy, certs: Sequence[CertificateRecord], today: dt.date
+) -> None:
 	for cert_type in _unique(policy.mandatory_certificates):
 		candidates = [c for c in certs if c.cert_type == cert_type]
 		if any(certificate_is_valid(c, today) for c in candidates):
 			continue
 		if not candidates:
-			problems.append(
-				RuleError(
-					"dispatch",
-					_("{0} certificate required by Season Policy {1} is missing for this lot and its site"),
-					cert_type,
-					policy.name,
-					field="status",
-				)
+			found.add(
+				Kind.DISPATCH,
+				_("{0} certificate required by Season Policy {1} is missing for this lot and its site"),
+				cert_type,
+				policy.name,
+				field="status",
 			)
 			continue
 		best = max(candidates, key=lambda c: (c.expiry_date or dt.date.min, c.name))
 		status = certificate_status(best, today)
 		if status in VALID_CERTIFICATE_STATUSES:  # valid by its dates, but not issued yet
-			problems.append(
-				RuleError(
-					"dispatch",
-					_("{0} certificate {1} is not valid before its Issue Date {2}"),
-					cert_type,
-					best.name,
-					best.issue_date,
-					field="status",
-				)
-			)
-			continue
-		problems.append(
-			RuleError(
-				"dispatch",
-				_("{0} certificate {1} is {2}; Season Policy {3} needs an Active or Expiring Soon one"),
+			found.add(
+				Kind.DISPATCH,
+				_("{0} certificate {1} is not valid before its Issue Date {2}"),
 				cert_type,
 				best.name,
-				status,
-				policy.name,
+				best.issue_date,
 				field="status",
 			)
+			continue
+		found.add(
+			Kind.DISPATCH,
+			_("{0} certificate {1} is {2}; Season Policy {3} needs an Active or Expiring Soon one"),
+			cert_type,
+			best.name,
+			status,
+			policy.name,
+			field="status",
 		)
-	return problems
 
 
 def _unique(items: Iterable[str]) -> list[str]:
@@ -229,7 +222,7 @@ def validate_policy(
 	"""A policy names a season like 2026-Spring, lists each test and certificate type once, and
 	allows a test age of 0 (no limit) or more days."""
 	if not season:
-		raise RuleError("validation", _("Season is required"), field="season")
+		raise RuleError(Kind.VALIDATION, _("Season is required"), field="season")
 	lots.validate_season(season)
 	for fieldname, items in (
 		("mandatory_tests", mandatory_tests),
@@ -238,11 +231,11 @@ def validate_policy(
 		seen = set()
 		for item in items:
 			if item in seen:
-				raise RuleError("validation", _("{0} is listed more than once"), item, field=fieldname)
+				raise RuleError(Kind.VALIDATION, _("{0} is listed more than once"), item, field=fieldname)
 			seen.add(item)
 	if max_test_age_days is not None and max_test_age_days < 0:
 		raise RuleError(
-			"validation",
+			Kind.VALIDATION,
 			_("Max Test Age (days) {0} cannot be negative"),
 			max_test_age_days,
 			field="max_test_age_days",

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from dateutil import parser as date_parser
 
-from yam_agri_core.rules.messages import RuleError, _
+from yam_agri_core.rules.messages import Kind, RuleError, _
 from yam_agri_core.rules.thresholds import METRICS
 
 MAX_BATCH = 500
@@ -18,14 +18,16 @@ REQUIRED = ("device", "observed_at", "metric", "value", "unit")
 def parse_reading(raw: Mapping, row: int) -> dict:
 	"""Fields of an Observation from one gateway reading; errors name the row and the field."""
 	if not isinstance(raw, Mapping):
-		raise RuleError("validation", _("Row {0}: a reading must be an object"), row)
+		raise RuleError(Kind.VALIDATION, _("Row {0}: a reading must be an object"), row)
 	missing = [key for key in REQUIRED if raw.get(key) in (None, "")]
 	if missing:
-		raise RuleError("validation", _("Row {0}: {1} is missing"), row, ", ".join(missing), field=missing[0])
+		raise RuleError(
+			Kind.VALIDATION, _("Row {0}: {1} is missing"), row, ", ".join(missing), field=missing[0]
+		)
 	metric = str(raw["metric"]).strip()
 	if metric not in METRICS:
 		raise RuleError(
-			"validation",
+			Kind.VALIDATION,
 			_("Row {0}: Metric {1} is not one of {2}"),
 			row,
 			metric,
@@ -36,11 +38,11 @@ def parse_reading(raw: Mapping, row: int) -> dict:
 		value = float(raw["value"])
 	except (TypeError, ValueError):
 		raise RuleError(
-			"validation", _("Row {0}: Value {1} is not a number"), row, raw["value"], field="value"
+			Kind.VALIDATION, _("Row {0}: Value {1} is not a number"), row, raw["value"], field="value"
 		)
 	if value != value or value in (float("inf"), float("-inf")):
 		raise RuleError(
-			"validation", _("Row {0}: Value {1} is not a number"), row, raw["value"], field="value"
+			Kind.VALIDATION, _("Row {0}: Value {1} is not a number"), row, raw["value"], field="value"
 		)
 	observed_at = parse_timestamp(raw["observed_at"], row)
 	reading = {
@@ -62,7 +64,7 @@ def parse_timestamp(value: object, row: int) -> dt.datetime:
 		parsed = value if isinstance(value, dt.datetime) else date_parser.isoparse(str(value).strip())
 	except (TypeError, ValueError, OverflowError):
 		raise RuleError(
-			"validation",
+			Kind.VALIDATION,
 			_("Row {0}: Observed At {1} is not a date and time like 2026-03-01 14:30:00"),
 			row,
 			value,

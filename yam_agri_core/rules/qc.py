@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from yam_agri_core.rules.messages import RuleError, _
+from yam_agri_core.rules.messages import Kind, RuleError, _
 
 MOISTURE, PROTEIN, AFLATOXIN, VISUAL, GERMINATION, PESTICIDE_RESIDUE, OTHER = (
 	"Moisture",
@@ -78,7 +78,7 @@ class Assessment:
 def validate_test_type(test_type: str | None) -> None:
 	if test_type not in TEST_TYPES:
 		raise RuleError(
-			"validation",
+			Kind.VALIDATION,
 			_("Test Type {0} is not one of {1}"),
 			test_type or "",
 			", ".join(TEST_TYPES),
@@ -88,7 +88,7 @@ def validate_test_type(test_type: str | None) -> None:
 
 def validate_test_date(test_date: dt.date | None, today: dt.date) -> None:
 	if test_date and test_date > today:
-		raise RuleError("dates", _("Test Date {0} is in the future"), test_date, field="test_date")
+		raise RuleError(Kind.DATES, _("Test Date {0} is in the future"), test_date, field="test_date")
 
 
 def expected_unit(test_type: str) -> str | None:
@@ -110,7 +110,12 @@ def normalize_unit(test_type: str, unit: str | None) -> str | None:
 	normalized = UNIT_ALIASES.get(text.lower(), UNIT_ALIASES.get(text))
 	if normalized != wanted:
 		raise RuleError(
-			"unit", _("Unit {0} is not valid for a {1} test; use {2}"), text, test_type, wanted, field="unit"
+			Kind.UNIT,
+			_("Unit {0} is not valid for a {1} test; use {2}"),
+			text,
+			test_type,
+			wanted,
+			field="unit",
 		)
 	return wanted
 
@@ -120,14 +125,14 @@ def validate_value(test_type: str, value: float | None, unit: str | None) -> Non
 	if test_type not in LIMITS:
 		return
 	if value is None:
-		raise RuleError("validation", _("Value is required for a {0} test"), test_type, field="value")
+		raise RuleError(Kind.VALIDATION, _("Value is required for a {0} test"), test_type, field="value")
 	if value < 0:
 		raise RuleError(
-			"validation", _("Value {0} of a {1} test cannot be negative"), value, test_type, field="value"
+			Kind.VALIDATION, _("Value {0} of a {1} test cannot be negative"), value, test_type, field="value"
 		)
 	if unit == PERCENT and value > 100:
 		raise RuleError(
-			"validation",
+			Kind.VALIDATION,
 			_("Value {0} % of a {1} test must be between 0 and 100"),
 			value,
 			test_type,
@@ -159,7 +164,7 @@ def assess(
 		measured = test_type in LIMITS
 		if entered_result not in RESULTS and measured:
 			raise RuleError(
-				"validation",
+				Kind.VALIDATION,
 				_("Result (Pass or Fail) is required: crop {0} sets no {1} limit"),
 				crop or "-",
 				test_type,
@@ -167,7 +172,10 @@ def assess(
 			)
 		if entered_result not in RESULTS:
 			raise RuleError(
-				"validation", _("Result (Pass or Fail) is required for a {0} test"), test_type, field="result"
+				Kind.VALIDATION,
+				_("Result (Pass or Fail) is required for a {0} test"),
+				test_type,
+				field="result",
 			)
 		if measured:
 			return Assessment(

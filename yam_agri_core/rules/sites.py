@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from yam_agri_core.rules.messages import RuleError, _
+from yam_agri_core.rules.messages import Kind, RuleError, _
 
 #: DocTypes that carry a mandatory ``site`` field; each is isolated per site (hooks.py wires them).
 SITE_DOCTYPES = (
@@ -33,7 +33,7 @@ def normalize_site_code(code: str | None) -> str:
 	normalized = re.sub(r"\s+", "-", (code or "").strip()).upper()
 	if not normalized or len(normalized) > MAX_SITE_CODE_LENGTH or not SITE_CODE_PATTERN.match(normalized):
 		raise RuleError(
-			"site",
+			Kind.SITE,
 			_("Site Code {0} must be letters, digits and single hyphens, for example YEM-TAI-SILO-01"),
 			code or "",
 			field="site_code",
@@ -57,7 +57,7 @@ def check_same_site(site: str, linked: Iterable[LinkedRecord]) -> None:
 	for record in linked:
 		if record.name and record.site and record.site != site:
 			raise RuleError(
-				"site",
+				Kind.SITE,
 				_("{0} {1} belongs to site {2}; a record of site {3} may only link records of its own site"),
 				record.label,
 				record.name,

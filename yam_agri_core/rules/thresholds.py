@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from yam_agri_core.rules.messages import RuleError, _
+from yam_agri_core.rules.messages import Kind, RuleError, _
 
 TEMPERATURE, HUMIDITY, GRAIN_MOISTURE, CO2, OTHER = (
 	"Temperature",
@@ -96,7 +96,7 @@ def normalize_unit(unit: str | None) -> str:
 	if key in UNIT_ALIASES:
 		return UNIT_ALIASES[key]
 	raise RuleError(
-		"unit",
+		Kind.UNIT,
 		_("Unit {0} is not a known unit; use one of {1}"),
 		unit or "",
 		", ".join(sorted(set(UNIT_ALIASES.values()))),
@@ -115,18 +115,55 @@ def validate_band(metric: str, band: Band) -> None:
 	present = [b for b in bounds if b is not None]
 	if present != sorted(present):
 		raise RuleError(
-			"validation",
+			Kind.VALIDATION,
 			_("Thresholds for {0} must be ordered: Critical Min ≤ Valid Min ≤ Valid Max ≤ Critical Max"),
 			metric,
 			field="thresholds",
 		)
 	if band.stuck_repeat_count < 0 or (band.max_jump is not None and band.max_jump < 0):
 		raise RuleError(
-			"validation",
+			Kind.VALIDATION,
 			_("Stuck Repeat Count and Max Jump for {0} cannot be negative"),
 			metric,
 			field="thresholds",
 		)
+
+
+def band_with_defaults(
+	metric: str,
+	valid_min: float | None,
+	valid_max: float | None,
+	critical_min: float | None,
+	critical_max: float | None,
+	stuck_repeat_count: int | None = None,
+	max_jump: float | None = None,
+) -> Band:
+	"""A site's threshold row as a band; a blank (or 0) stuck count or jump takes the metric's default."""
+	default = DEFAULT_BANDS.get(metric, DEFAULT_BANDS[OTHER])
+	return Band(
+		valid_min=valid_min,
+		valid_max=valid_max,
+		critical_min=critical_min,
+		critical_max=critical_max,
+		stuck_repeat_count=stuck_repeat_count or default.stuck_repeat_count,
+		max_jump=max_jump or default.max_jump,
+	)
+
+
+def validate_site_thresholds(rows: Iterable[tuple[int, str, Band]]) -> None:
+	"""A site's threshold rows ((row number, metric, band)): one row per metric, each band ordered."""
+	seen: set[str] = set()
+	for idx, metric, band in rows:
+		if metric in seen:
+			raise RuleError(
+				Kind.VALIDATION,
+				_("Row {0}: Metric {1} already has thresholds on this site"),
+				idx,
+				metric,
+				field="thresholds",
+			)
+		seen.add(metric)
+		validate_band(metric, band)
 
 
 def resolve_band(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yam_agri_core.rules.messages import RuleError, _
+from yam_agri_core.rules.messages import Kind, RuleError, _
+from yam_agri_core.rules.settings import MAX_TOLERANCE_PCT
 
 #: Deviations are compared after rounding to this many decimals, so a deviation of exactly the
 #: tolerance (e.g. 3060 kg against 3000 kg at 2 %) is never flagged by a floating point residue.
 DEVIATION_DECIMALS = 4
 WEIGHT_DECIMALS = 3
-MAX_TOLERANCE_PCT = 50.0
 
 
 @dataclass(frozen=True)
@@ -25,13 +25,13 @@ class Weighing:
 def validate_weights(gross_kg: float | None, tare_kg: float | None) -> None:
 	"""Gross must be positive and tare must lie in [0, gross)."""
 	if gross_kg is None or gross_kg <= 0:
-		raise RuleError("weight", _("Gross Weight (kg) must be greater than zero"), field="gross_kg")
+		raise RuleError(Kind.WEIGHT, _("Gross Weight (kg) must be greater than zero"), field="gross_kg")
 	tare = tare_kg or 0.0
 	if tare < 0:
-		raise RuleError("weight", _("Tare Weight (kg) cannot be negative"), field="tare_kg")
+		raise RuleError(Kind.WEIGHT, _("Tare Weight (kg) cannot be negative"), field="tare_kg")
 	if tare >= gross_kg:
 		raise RuleError(
-			"weight",
+			Kind.WEIGHT,
 			_("Tare Weight (kg) {0} must be less than Gross Weight (kg) {1}"),
 			format_kg(tare),
 			format_kg(gross_kg),
@@ -47,7 +47,7 @@ def net_weight(gross_kg: float, tare_kg: float | None) -> float:
 def validate_tolerance(tolerance_pct: float) -> None:
 	if tolerance_pct < 0 or tolerance_pct > MAX_TOLERANCE_PCT:
 		raise RuleError(
-			"weight",
+			Kind.WEIGHT,
 			_("Tolerance (%) must be between 0 and {0}"),
 			MAX_TOLERANCE_PCT,
 			field="tolerance_pct",
@@ -63,7 +63,7 @@ def deviation_pct(net_kg: float, expected_net_kg: float | None) -> float | None:
 		return None
 	if expected_net_kg < 0:
 		raise RuleError(
-			"weight", _("Expected Net Weight (kg) must be greater than zero"), field="expected_net_kg"
+			Kind.WEIGHT, _("Expected Net Weight (kg) must be greater than zero"), field="expected_net_kg"
 		)
 	return round((net_kg - expected_net_kg) / expected_net_kg * 100.0, DEVIATION_DECIMALS)
 

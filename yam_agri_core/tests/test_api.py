@@ -3,7 +3,10 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import now_datetime
 
 from yam_agri_core.api import ingest_observations
-from yam_agri_core.tests.utils import make_device, make_site, make_user, test_ignore
+from yam_agri_core.tests.utils import TEST_IGNORE, make_device, make_site, make_user
+
+#: ERPNext masters whose test records Frappe's runner must not build (see tests.utils).
+test_ignore = TEST_IGNORE
 
 
 class TestIngestObservations(FrappeTestCase):

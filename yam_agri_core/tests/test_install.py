@@ -14,10 +14,13 @@ class TestInstall(FrappeTestCase):
 			doc = frappe.get_doc("Role Profile", profile)
 			self.assertEqual({r.role for r in doc.roles}, set(roles), profile)
 
-	def test_install_hook_is_idempotent(self):
+	def test_install_hook_is_idempotent_and_keeps_what_admins_changed(self):
+		frappe.db.set_value("Crop", "Wheat", "max_storage_moisture_pct", 13.5)
+		counts = {dt: frappe.db.count(dt) for dt in ("Crop", "Role", "Role Profile", "Has Role")}
 		after_install()
 		after_install()
-		self.assertEqual(frappe.db.count("Crop", {"name": "Wheat"}), 1)
+		self.assertEqual({dt: frappe.db.count(dt) for dt in counts}, counts)
+		self.assertEqual(frappe.db.get_value("Crop", "Wheat", "max_storage_moisture_pct"), 13.5)
 
 	def test_doctypes_are_ours(self):
 		for doctype in ("Crop", *ISOLATED_DOCTYPES):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
 import frappe
 from frappe.permissions import add_user_permission
 from frappe.utils import add_to_date, now_datetime, today
 
 #: ERPNext and Frappe masters our DocTypes link to: Frappe's test runner would build their test
-#: records (companies, charts of accounts...) that these tests do not need. Imported by every test module.
-test_ignore = ["Company", "Warehouse", "Supplier", "User"]
+#: records (companies, charts of accounts, customers...) that these tests do not need. Imported by every
+#: test module.
+TEST_IGNORE = ["Company", "Warehouse", "Supplier", "Customer", "User"]
 
 
 def unique(prefix: str) -> str:
@@ -187,10 +190,6 @@ def make_season_policy(
 	).insert(ignore_permissions=True)
 
 
-# Lots link Customer (shipments): keep Frappe's runner from building ERPNext's customer test records.
-test_ignore.append("Customer")
-
-
 def make_transfer(
 	site: str,
 	transfer_type: str,
@@ -224,3 +223,30 @@ def make_transfer(
 def make_stored_lot(site: str, qty: float = 5000, **kwargs):
 	"""A lot that holds grain (In Storage), ready to be transferred."""
 	return make_lot(site, qty, status=kwargs.pop("status", "In Storage"), **kwargs)
+
+
+def in_connections(functions: list) -> list:
+	"""Run each function in a thread of its own with its own database connection, committed."""
+	site = frappe.local.site
+	results: list = [None] * len(functions)
+	errors: list[BaseException] = []
+
+	def run(i, fn):
+		try:
+			frappe.init(site=site)
+			frappe.connect()
+			results[i] = fn()
+			frappe.db.commit()
+		except BaseException as e:
+			errors.append(e)
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(functions)]
+	for t in threads:
+		t.start()
+	for t in threads:
+		t.join(timeout=120)
+	if errors:
+		raise errors[0]
+	return results

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from frappe.model.document import Document
 
-from yam_agri_core.rules import alerting
-from yam_agri_core.validation import rules_enforced
+from yam_agri_core.rule_bridge import rules_enforced
+from yam_agri_core.rules import settings
 
 
 class YAMAgriSettings(Document):
@@ -15,11 +15,6 @@ class YAMAgriSettings(Document):
 			self.validate_knobs()
 
 	def validate_knobs(self):
-		alerting.validate_settings(
-			certificate_warning_days=self.certificate_warning_days,
-			calibration_lead_days=self.calibration_lead_days,
-			quarantine_window_minutes=self.quarantine_window_minutes,
-			alert_lookback_days=self.alert_lookback_days,
-			default_scale_tolerance_pct=self.default_scale_tolerance_pct,
-			transfer_loss_tolerance_pct=self.transfer_loss_tolerance_pct,
+		settings.validate_settings(
+			{knob.fieldname: self.get(knob.fieldname) for knob in settings.SETTING_RANGES}
 		)

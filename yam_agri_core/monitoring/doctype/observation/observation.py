@@ -8,10 +8,10 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import get_datetime, now_datetime
 
+from yam_agri_core import store
 from yam_agri_core.exceptions import ImmutableRecordError
+from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced, translate_template
 from yam_agri_core.rules import observations, thresholds
-from yam_agri_core.traceability.doctype.site.site import get_site_bands
-from yam_agri_core.validation import check_links_same_site, rules_enforced, translate_template
 
 #: What a reading is; once saved none of it changes.
 MEASURED_FIELDS = ("device", "site", "storage_bin", "lot", "observed_at", "metric", "value", "unit")
@@ -38,11 +38,11 @@ class Observation(Document):
 		"""Site, bin and lot default from the device (and the bin's current lot)."""
 		if not self.device:
 			return
-		device = frappe.db.get_value("Device", self.device, ["site", "storage_bin"], as_dict=True) or {}
+		device = store.get_device(self.device) or {}
 		self.site = self.site or device.get("site")
 		self.storage_bin = self.storage_bin or device.get("storage_bin")
 		if self.storage_bin and not self.lot:
-			self.lot = frappe.db.get_value("Storage Bin", self.storage_bin, "current_lot")
+			self.lot = store.current_lot_of_bin(self.storage_bin)
 
 	def normalize_unit(self):
 		self.unit = thresholds.normalize_unit(self.unit)
@@ -52,7 +52,7 @@ class Observation(Document):
 
 	def set_quality_flag(self):
 		observed_at = get_datetime(self.observed_at)
-		band = thresholds.resolve_band(self.metric, get_site_bands(self.site), self.crop_max_moisture())
+		band = thresholds.resolve_band(self.metric, store.get_site_bands(self.site), self.crop_max_moisture())
 		assessment = observations.assess(
 			metric=self.metric,
 			value=self.value,
@@ -71,7 +71,7 @@ class Observation(Document):
 	def device_state(self) -> observations.DeviceState:
 		if not self.device:
 			return observations.DeviceState(exists=False)
-		device = frappe.db.get_value("Device", self.device, ["is_active", "site"], as_dict=True)
+		device = store.get_device(self.device)
 		if not device:
 			return observations.DeviceState(exists=False)
 		return observations.DeviceState(exists=True, is_active=bool(device.is_active), site=device.site)
@@ -79,8 +79,7 @@ class Observation(Document):
 	def crop_max_moisture(self) -> float | None:
 		if self.metric != thresholds.GRAIN_MOISTURE or not self.lot:
 			return None
-		crop = frappe.db.get_value("Lot", self.lot, "crop")
-		return frappe.db.get_value("Crop", crop, "max_storage_moisture_pct") if crop else None
+		return store.crop_max_moisture(store.crop_of_lot(self.lot))
 
 	def _history_query(self):
 		Obs = frappe.qb.DocType("Observation")
@@ -130,11 +129,9 @@ class Observation(Document):
 	def mark_device_seen(self):
 		if not self.device:
 			return
-		last_seen = frappe.db.get_value("Device", self.device, "last_seen_at")
+		last_seen = store.device_last_seen(self.device)
 		if not last_seen or get_datetime(last_seen) < get_datetime(self.observed_at) <= now_datetime():
-			frappe.db.set_value(
-				"Device", self.device, "last_seen_at", self.observed_at, update_modified=False
-			)
+			store.mark_device_seen(self.device, self.observed_at)
 
 	def on_trash(self):
 		frappe.throw(_("Sensor readings are never deleted"), exc=ImmutableRecordError)

@@ -8,9 +8,9 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, today
 
+from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced, session_roles
 from yam_agri_core.rules import certificates
 from yam_agri_core.settings import get_setting
-from yam_agri_core.validation import check_links_same_site, rules_enforced, session_roles
 
 
 def get_warning_days() -> int:

@@ -8,8 +8,8 @@ from frappe.model.document import Document
 from frappe.utils import getdate, now_datetime, today
 
 from yam_agri_core.alerts.events import alert_critical_nonconformance
+from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced, session_roles
 from yam_agri_core.rules import capa
-from yam_agri_core.validation import check_links_same_site, rules_enforced, session_roles
 
 
 class Nonconformance(Document):

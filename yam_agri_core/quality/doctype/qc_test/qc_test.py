@@ -9,8 +9,8 @@ from frappe.model.document import Document
 from frappe.utils import flt, getdate, today
 
 from yam_agri_core.permissions import user_has_site
+from yam_agri_core.rule_bridge import rules_enforced, translate_template
 from yam_agri_core.rules import qc
-from yam_agri_core.validation import rules_enforced, translate_template
 
 
 class QCTest(Document):

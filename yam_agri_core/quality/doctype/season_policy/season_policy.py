@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import frappe
 from frappe.model.document import Document
 
+from yam_agri_core.rule_bridge import rules_enforced
 from yam_agri_core.rules import dispatch
-from yam_agri_core.validation import rules_enforced
 
 
 class SeasonPolicy(Document):
@@ -32,20 +31,3 @@ class SeasonPolicy(Document):
 			[row.cert_type for row in self.mandatory_certificates],
 			self.max_test_age_days,
 		)
-
-
-def get_active_policy(crop: str | None, season: str | None) -> dispatch.Policy | None:
-	"""The active Season Policy of ``crop`` and ``season``, as the gate reads it (no permission
-	check: the policy is global reference data)."""
-	if not crop or not season:
-		return None
-	name = frappe.db.get_value("Season Policy", {"crop": crop, "season": season, "is_active": 1}, "name")
-	if not name:
-		return None
-	policy = frappe.get_doc("Season Policy", name)
-	return dispatch.Policy(
-		name=policy.name,
-		mandatory_tests=tuple(row.test_type for row in policy.mandatory_tests),
-		mandatory_certificates=tuple(row.cert_type for row in policy.mandatory_certificates),
-		max_test_age_days=policy.max_test_age_days or 0,
-	)

@@ -1,21 +1,22 @@
 # Copyright (c) 2026, YAM Agri and contributors
 # For license information, please see license.txt
 
-import frappe
-from frappe import _
+from __future__ import annotations
+
 from frappe.model.document import Document
 
-from yam_agri_core.exceptions import YamValidationError
+from yam_agri_core import store
+from yam_agri_core.rule_bridge import rules_enforced
+from yam_agri_core.rules import settings
 
 
 class Crop(Document):
 	def validate(self):
-		self.validate_max_storage_moisture()
+		with rules_enforced():
+			self.validate_max_storage_moisture()
+
+	def on_update(self):
+		store.forget_crop(self.name)
 
 	def validate_max_storage_moisture(self):
-		if not 5 <= (self.max_storage_moisture_pct or 0) <= 40:
-			frappe.throw(
-				_("Max Storage Moisture (%) must be between {0} and {1}").format(5, 40),
-				exc=YamValidationError,
-				title=_("Not Saved"),
-			)
+		settings.validate_max_storage_moisture(self.max_storage_moisture_pct)

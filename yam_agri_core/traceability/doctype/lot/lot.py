@@ -8,9 +8,11 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import getdate, today
 
+from yam_agri_core import store
+from yam_agri_core.exceptions import LinkedRecordsExistError
 from yam_agri_core.quality.dispatch_gate import check_lot_dispatch
+from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced, session_roles
 from yam_agri_core.rules import dispatch, lots
-from yam_agri_core.validation import check_links_same_site, rules_enforced, session_roles
 
 
 class Lot(Document):
@@ -57,14 +59,22 @@ class Lot(Document):
 		check_links_same_site(self, [("storage_bin", "Storage Bin")])
 
 	def on_trash(self):
-		self.refuse_if_other_lots_descend_from_it()
+		self.refuse_if_in_a_genealogy()
 
-	def refuse_if_other_lots_descend_from_it(self):
-		from yam_agri_core.traceability.doctype.lot_transfer.lot_transfer import (
-			refuse_deleting_lot_in_genealogy,
-		)
+	def on_update(self):
+		store.forget_lot(self.name)
 
-		refuse_deleting_lot_in_genealogy(self.name)
+	def refuse_if_in_a_genealogy(self):
+		"""A lot that a submitted transfer took from (or put grain into) is part of a genealogy."""
+		transfer = store.submitted_transfer_of_lot(self.name)
+		if transfer:
+			frappe.throw(
+				_(
+					"Lot {0} is part of the genealogy recorded by Lot Transfer {1}; it cannot be deleted"
+				).format(self.name, transfer),
+				exc=LinkedRecordsExistError,
+				title=_("Not Deleted"),
+			)
 
 
 @frappe.whitelist()
@@ -72,8 +82,6 @@ def set_lot_status(lot: str, status: str) -> str:
 	"""Move a lot to ``status`` (Desk buttons Receive / Store / Release / Ship / Reject)."""
 	doc = frappe.get_doc("Lot", lot)
 	doc.check_permission("write")
-	if status not in lots.STATUSES:
-		frappe.throw(_("Status {0} is not a lot status").format(status), exc=frappe.ValidationError)
 	doc.status = status
 	doc.save()
 	return doc.status

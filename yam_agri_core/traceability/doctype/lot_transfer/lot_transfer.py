@@ -3,7 +3,8 @@
 
 """Lot Transfer: split, merge or blend lots; submitting moves the grain, cancelling puts it back.
 
-The rules are in ``yam_agri_core.rules.transfers``. Submitting locks every lot involved
+The rules are in ``yam_agri_core.rules.transfer_checks`` (saving and submitting) and
+``yam_agri_core.rules.transfer_reversal`` (cancelling). Submitting locks every lot involved
 (``SELECT ... FOR UPDATE`` in name order, so that two transfers never deadlock), checks availability
 again on the locked rows and moves the quantities in the same transaction: two transfers draining
 one lot at the same time queue on the lock, and the second sees what the first left.
@@ -16,12 +17,12 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import flt, getdate, now, today
 
-from yam_agri_core.exceptions import LinkedRecordsExistError
+from yam_agri_core import store
 from yam_agri_core.permissions import user_has_site
-from yam_agri_core.rules import transfers
-from yam_agri_core.rules.transfers import DestinationLine, LaterUse, LotState, SourceLine
+from yam_agri_core.rule_bridge import rules_enforced
+from yam_agri_core.rules import transfer_checks, transfer_reversal, transfers
+from yam_agri_core.rules.transfers import DestinationLine, LotState, SourceLine
 from yam_agri_core.settings import get_setting
-from yam_agri_core.validation import rules_enforced
 
 LOT_STATE_FIELDS = (
 	"name",
@@ -115,33 +116,33 @@ class LotTransfer(Document):
 		self.total_destination_kg = transfers.total_kg(row.qty_kg for row in self.destination_lots)
 
 	def validate_transfer_date(self):
-		transfers.validate_transfer_date(
+		transfer_checks.validate_transfer_date(
 			getdate(self.transfer_date) if self.transfer_date else None, getdate(today())
 		)
 
 	def validate_shape(self):
-		transfers.validate_shape(self.transfer_type, len(self.source_lots), len(self.destination_lots))
+		transfer_checks.validate_shape(self.transfer_type, len(self.source_lots), len(self.destination_lots))
 
 	def validate_lines(self):
-		transfers.validate_lines(self.source_lines(), self.destination_lines())
+		transfer_checks.validate_lines(self.source_lines(), self.destination_lines())
 
 	def validate_sources(self):
-		transfers.validate_sources(self.site, self.source_lines())
+		transfer_checks.validate_sources(self.site, self.source_lines())
 
 	def validate_destinations(self):
-		transfers.validate_destinations(self.destination_lines())
+		transfer_checks.validate_destinations(self.destination_lines())
 
 	def validate_crops(self):
-		transfers.validate_crops(self.transfer_type, self.source_lines(), self.destination_lines())
+		transfer_checks.validate_crops(self.transfer_type, self.source_lines(), self.destination_lines())
 
 	def validate_availability(self):
-		transfers.validate_availability(self.source_lines())
+		transfer_checks.validate_availability(self.source_lines())
 
 	def validate_loss(self):
-		transfers.validate_loss(self.process_loss_kg, self.loss_reason)
+		transfer_checks.validate_loss(self.process_loss_kg, self.loss_reason)
 
 	def validate_mass_balance(self):
-		transfers.validate_mass_balance(
+		transfer_checks.validate_mass_balance(
 			self.total_source_kg, self.total_destination_kg, self.process_loss_kg, loss_tolerance_pct()
 		)
 
@@ -205,8 +206,10 @@ class LotTransfer(Document):
 		self._lots = lock_lots(self.lot_names())
 		created = [row.lot for row in self.destination_lots if row.lot and row.lot_created]
 		with rules_enforced():
-			transfers.validate_reversal(
-				self.source_lines(), self.destination_lines(), later_uses(created, exclude=self.name)
+			transfer_reversal.validate_reversal(
+				self.source_lines(),
+				self.destination_lines(),
+				store.transfers_using(created, exclude=self.name),
 			)
 
 	def put_back_into_sources(self):
@@ -291,32 +294,25 @@ def _lot_state(row: dict) -> LotState:
 
 
 def read_lot_states(names) -> dict[str, LotState]:
-	if not names:
-		return {}
-	Lot = frappe.qb.DocType("Lot")
-	rows = (
-		frappe.qb.from_(Lot)
-		.select(*(Lot[f] for f in LOT_STATE_FIELDS))
-		.where(Lot.name.isin(sorted(names)))
-		.run(as_dict=True)
-	)
-	return {row["name"]: _lot_state(row) for row in rows}
+	return _select_lot_states(names, lock=False)
 
 
 def lock_lots(names) -> dict[str, LotState]:
 	"""Lock the lots' rows until the transaction ends, always in name order (no deadlocks), and read
 	their latest committed values."""
+	return _select_lot_states(names, lock=True)
+
+
+def _select_lot_states(names, lock: bool) -> dict[str, LotState]:
 	if not names:
 		return {}
 	Lot = frappe.qb.DocType("Lot")
-	rows = (
-		frappe.qb.from_(Lot)
-		.select(*(Lot[f] for f in LOT_STATE_FIELDS))
-		.where(Lot.name.isin(sorted(names)))
-		.orderby(Lot.name)
-		.for_update()
-		.run(as_dict=True)
+	query = (
+		frappe.qb.from_(Lot).select(*(Lot[f] for f in LOT_STATE_FIELDS)).where(Lot.name.isin(sorted(names)))
 	)
+	if lock:
+		query = query.orderby(Lot.name).for_update()
+	rows = query.run(as_dict=True)
 	return {row["name"]: _lot_state(row) for row in rows}
 
 
@@ -333,41 +329,3 @@ def add_to_lot(lot: str, available_kg: float = 0.0, declared_kg: float = 0.0) ->
 	if declared_kg:
 		query = query.set(Lot.declared_qty_kg, Lot.declared_qty_kg + declared_kg)
 	query.run()
-
-
-def later_uses(lots, exclude: str) -> list[LaterUse]:
-	"""Submitted transfers other than ``exclude`` that list any of ``lots`` (as source or destination)."""
-	if not lots:
-		return []
-	uses = []
-	for child in ("Lot Transfer Source", "Lot Transfer Destination"):
-		Row = frappe.qb.DocType(child)
-		rows = (
-			frappe.qb.from_(Row)
-			.select(Row.lot, Row.parent)
-			.where(Row.lot.isin(list(lots)) & (Row.docstatus == 1) & (Row.parent != exclude))
-			.where(Row.parenttype == "Lot Transfer")
-			.orderby(Row.parent)
-			.run(as_dict=True)
-		)
-		uses.extend(LaterUse(lot=row.lot, transfer=row.parent) for row in rows)
-	return uses
-
-
-def submitted_transfer_of_lot(lot: str) -> str | None:
-	"""A submitted transfer that took grain from or put grain into ``lot``, if any."""
-	uses = later_uses([lot], exclude="")
-	return uses[0].transfer if uses else None
-
-
-def refuse_deleting_lot_in_genealogy(lot: str) -> None:
-	"""A lot that a submitted transfer took from (or put grain into) is part of a genealogy."""
-	transfer = submitted_transfer_of_lot(lot)
-	if transfer:
-		frappe.throw(
-			_("Lot {0} is part of the genealogy recorded by Lot Transfer {1}; it cannot be deleted").format(
-				lot, transfer
-			),
-			exc=LinkedRecordsExistError,
-			title=_("Not Deleted"),
-		)

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from yam_agri_core import store
 from yam_agri_core.alerts.events import alert_scale_ticket_mismatch
 from yam_agri_core.exceptions import DuplicateTicketError
-from yam_agri_core.rules import weighing
-from yam_agri_core.settings import get_setting
-from yam_agri_core.validation import check_links_same_site, rules_enforced
+from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced
+from yam_agri_core.rules import settings, weighing
 
 
 class ScaleTicket(Document):
@@ -35,13 +37,13 @@ class ScaleTicket(Document):
 
 	def set_expected_net_from_lot(self):
 		if not self.expected_net_kg and self.lot:
-			self.expected_net_kg = frappe.db.get_value("Lot", self.lot, "declared_qty_kg")
+			self.expected_net_kg = store.declared_qty_of_lot(self.lot)
 
 	def set_tolerance_from_site(self):
-		if self.tolerance_pct is None or (self.is_new() and not self.tolerance_pct):
-			site_tolerance = frappe.db.get_value("Site", self.site, "scale_tolerance_pct")
-			# a site without a tolerance of its own (blank or 0) uses the default of YAM Agri Settings
-			self.tolerance_pct = site_tolerance or get_setting("default_scale_tolerance_pct")
+		"""A ticket without a tolerance of its own takes its site's, 0 % included."""
+		self.tolerance_pct = settings.ticket_tolerance(
+			self.tolerance_pct, store.site_scale_tolerance(self.site)
+		)
 
 	def compute_weighing(self):
 		result = weighing.weigh(self.gross_kg, self.tare_kg, self.expected_net_kg, self.tolerance_pct)
@@ -54,6 +56,7 @@ class ScaleTicket(Document):
 		check_links_same_site(self, [("lot", "Lot"), ("device", "Device")])
 
 	def validate_unique_ticket_no(self):
+		"""A friendly check first; the unique index of :func:`add_ticket_no_guard` settles races."""
 		self.ticket_no = (self.ticket_no or "").strip()
 		Ticket = frappe.qb.DocType("Scale Ticket")
 		query = (
@@ -71,13 +74,45 @@ class ScaleTicket(Document):
 			query = query.where(Ticket.name != self.amended_from)
 		duplicate = query.run(pluck=True)
 		if duplicate:
-			frappe.throw(
-				_("Ticket No {0} is already used on site {1} by Scale Ticket {2}").format(
-					self.ticket_no, self.site, duplicate[0]
-				),
-				exc=DuplicateTicketError,
-				title=_("Not Saved"),
+			self.throw_duplicate_ticket_no(duplicate[0])
+
+	def throw_duplicate_ticket_no(self, other: str | None = None):
+		if other:
+			message = _("Ticket No {0} is already used on site {1} by Scale Ticket {2}").format(
+				self.ticket_no, self.site, other
 			)
+		else:
+			message = _("Ticket No {0} is already used on site {1}").format(self.ticket_no, self.site)
+		frappe.throw(message, exc=DuplicateTicketError, title=_("Not Saved"))
+
+	def db_insert(self, *args, **kwargs):
+		with self.ticket_no_guarded():
+			return super().db_insert(*args, **kwargs)
+
+	def db_update(self, *args, **kwargs):
+		with self.ticket_no_guarded():
+			return super().db_update(*args, **kwargs)
+
+	@contextmanager
+	def ticket_no_guarded(self):
+		"""Two saves racing past the read in :meth:`validate_unique_ticket_no` meet the unique index;
+		the loser gets the same translated error as a plain duplicate."""
+		try:
+			yield
+		except frappe.UniqueValidationError:
+			frappe.clear_last_message()
+			self.throw_duplicate_ticket_no(self.holder_of_ticket_no())
+
+	def holder_of_ticket_no(self) -> str | None:
+		return frappe.db.get_value(
+			"Scale Ticket",
+			{
+				"site": self.site,
+				"ticket_no": self.ticket_no,
+				"docstatus": ("<", 2),
+				"name": ("!=", self.name),
+			},
+		)
 
 	def open_mismatch_nonconformance(self):
 		"""A mismatched ticket opens exactly one Weight Mismatch nonconformance, linked both ways.
@@ -127,3 +162,23 @@ class ScaleTicket(Document):
 		nc.flags.ignore_permissions = True
 		nc.insert()
 		return nc
+
+
+#: Unique among the tickets of a site that are not cancelled: a generated column (NULL once
+#: cancelled, and NULLs never collide) under a unique index. The database enforces it, so two
+#: weighbridge submits racing with the same ticket number cannot both land.
+TICKET_NO_GUARD_COLUMN = "active_ticket_no"
+TICKET_NO_GUARD_INDEX = "unique_active_ticket_no"
+
+
+def add_ticket_no_guard():
+	frappe.db.sql_ddl(
+		f"""alter table `tabScale Ticket`
+		add column if not exists `{TICKET_NO_GUARD_COLUMN}` varchar(300)
+			as (if(`docstatus` < 2, concat(`site`, char(31), `ticket_no`), null)) persistent,
+		add unique index if not exists `{TICKET_NO_GUARD_INDEX}` (`{TICKET_NO_GUARD_COLUMN}`)"""
+	)
+
+
+def on_doctype_update():
+	add_ticket_no_guard()

@@ -1,11 +1,25 @@
 # Copyright (c) 2026, YAM Agri and contributors
 # For license information, please see license.txt
 
+import threading
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from yam_agri_core.exceptions import DuplicateTicketError, SiteMismatchError, WeightError
-from yam_agri_core.tests.utils import make_device, make_lot, make_site, make_ticket, test_ignore
+from yam_agri_core.tests.utils import (
+	TEST_IGNORE,
+	in_connections,
+	make_device,
+	make_lot,
+	make_site,
+	make_ticket,
+	unique,
+)
+from yam_agri_core.traceability.doctype.scale_ticket.scale_ticket import ScaleTicket
+
+#: ERPNext masters whose test records Frappe's runner must not build (see tests.utils).
+test_ignore = TEST_IGNORE
 
 
 class TestScaleTicket(FrappeTestCase):
@@ -101,3 +115,66 @@ class TestScaleTicket(FrappeTestCase):
 		ticket = make_ticket(site, 3130, 0, 3000, submit=True)
 		self.assertEqual(ticket.tolerance_pct, 5)
 		self.assertEqual(ticket.mismatch_flag, 0)
+
+
+class TestTicketNoGuard(FrappeTestCase):
+	"""The database, not only a read in validate, keeps a site's ticket numbers unique."""
+
+	def test_the_unique_index_refuses_a_duplicate_written_past_the_controller(self):
+		site = make_site().name
+		ticket = make_ticket(site, 15000, 12000, 3000)
+		with self.assertRaises(frappe.db.IntegrityError):
+			frappe.db.sql(
+				"""insert into `tabScale Ticket` (name, site, ticket_no, docstatus, gross_kg, tare_kg)
+				values (%s, %s, %s, 0, 1, 0)""",
+				(frappe.generate_hash(length=10), site, ticket.ticket_no),
+			)
+
+	def test_a_cancelled_ticket_frees_its_number(self):
+		site = make_site().name
+		first = make_ticket(site, 15000, 12000, 3000, submit=True)
+		first.cancel()
+		again = make_ticket(site, 15000, 12000, 3000, ticket_no=first.ticket_no, submit=True)
+		self.assertEqual(again.ticket_no, first.ticket_no)
+		other_site = make_ticket(make_site().name, 15000, 12000, 3000, ticket_no=first.ticket_no)
+		self.assertEqual(other_site.ticket_no, first.ticket_no)
+
+	def test_two_submits_racing_with_one_number_land_once(self):
+		"""Two connections, as two weighbridge clerks would have: both pass the read in validate, the
+		unique index lets one win and the other gets the translated duplicate error."""
+		frappe.db.rollback()  # earlier tests' uncommitted rows would hold locks the workers wait on
+		site = make_site().name
+		frappe.db.commit()
+		ticket_no = unique("RACE")
+		barrier = threading.Barrier(2)
+		original = ScaleTicket.validate_unique_ticket_no
+
+		def read_then_wait(doc):
+			original(doc)
+			barrier.wait(timeout=30)  # both have read "no such number" before either writes
+
+		def submit() -> str:
+			try:
+				return make_ticket(site, 15000, 12000, 3000, ticket_no=ticket_no, submit=True).name
+			except DuplicateTicketError as error:
+				return f"refused: {error}"
+
+		def landed() -> int:
+			return frappe.db.count("Scale Ticket", {"site": site, "ticket_no": ticket_no, "docstatus": 1})
+
+		def clean_up() -> None:
+			frappe.db.delete("Scale Ticket", {"site": site})
+			frappe.db.delete("Site", site)
+
+		ScaleTicket.validate_unique_ticket_no = read_then_wait
+		try:
+			results = in_connections([submit, submit])
+		finally:
+			ScaleTicket.validate_unique_ticket_no = original
+		try:
+			refused = [r for r in results if r.startswith("refused: ")]
+			self.assertEqual(len(refused), 1, results)
+			self.assertIn(f"Ticket No {ticket_no} is already used on site {site}", refused[0])
+			self.assertEqual(in_connections([landed]), [1])
+		finally:
+			in_connections([clean_up])

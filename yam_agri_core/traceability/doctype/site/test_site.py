@@ -5,8 +5,11 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from yam_agri_core.exceptions import YamValidationError
-from yam_agri_core.tests.utils import make_site, test_ignore, unique
-from yam_agri_core.traceability.doctype.site.site import get_site_bands
+from yam_agri_core.store import get_site_bands
+from yam_agri_core.tests.utils import TEST_IGNORE, make_site, unique
+
+#: ERPNext masters whose test records Frappe's runner must not build (see tests.utils).
+test_ignore = TEST_IGNORE
 
 
 class TestSite(FrappeTestCase):

@@ -3,7 +3,7 @@
 
 from frappe.model.document import Document
 
-from yam_agri_core.validation import check_links_same_site
+from yam_agri_core.rule_bridge import check_links_same_site
 
 
 class StorageBin(Document):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from yam_agri_core.traceability.trace import MockRecall
+from yam_agri_core.traceability.recall import MockRecall
 
 
 def execute(filters: dict | None = None):

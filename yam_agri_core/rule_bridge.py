@@ -1,4 +1,5 @@
-"""Glue between the pure rules and Frappe: translated errors and same-site link checks."""
+"""The bridge from pure rules to Frappe: a broken rule (``RuleError``) becomes a translated
+``frappe.ValidationError`` subclass; same-site link checks read linked records and ask the rule."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import frappe
 from frappe import _
 from frappe.utils import format_date, format_datetime
 
-from yam_agri_core.exceptions import ERRORS_BY_KIND, YamValidationError
+from yam_agri_core import store
+from yam_agri_core.exceptions import ERRORS_BY_KIND
 from yam_agri_core.rules.messages import RuleError, RuleErrors
 from yam_agri_core.rules.sites import LinkedRecord, check_same_site
 
@@ -28,7 +30,7 @@ def throw_rule_error(error: RuleError) -> None:
 	errors = error.errors if isinstance(error, RuleErrors) else [error]
 	messages = [translate_rule_error(e) for e in errors]
 	message = messages[0] if len(messages) == 1 else "<br>".join(f"• {m}" for m in messages)
-	frappe.throw(message, exc=ERRORS_BY_KIND.get(error.kind, YamValidationError), title=_("Not Saved"))
+	frappe.throw(message, exc=ERRORS_BY_KIND[error.kind], title=_("Not Saved"))
 
 
 def translate_rule_error(error: RuleError) -> str:
@@ -68,7 +70,7 @@ def check_links_same_site(doc, fields: Iterable[tuple[str, str]]) -> None:
 				label=_(doc.meta.get_label(fieldname)),
 				doctype=doctype,
 				name=name,
-				site=frappe.db.get_value(doctype, name, "site"),
+				site=store.site_of(doctype, name),
 			)
 		)
 	with rules_enforced():

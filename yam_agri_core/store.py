@@ -1,0 +1,242 @@
+"""Lookups of the app's records, one home per entity.
+
+Controllers, permission hooks, the API and the jobs read devices, sites, bins, lots, crops and Season
+Policies through these functions instead of each calling ``frappe.db.get_value`` on its own. Reads
+here check no permission: they serve rules that judge the data (the caller has already checked what
+the user may do).
+
+Inside :func:`memoized` (a batch of gateway readings, an import) each record is read once: the block
+is one request's worth of work, and records change within it only through their controllers, whose
+``on_update`` calls the matching ``forget_*``. Outside the block every call reads the database, so a
+test or a job never sees a stale value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import frappe
+
+from yam_agri_core.rules import dispatch, thresholds
+from yam_agri_core.rules.transfer_reversal import LaterUse
+
+_SCOPE = "yam_agri_store_scope"
+BANDS_CACHE_KEY = "yam_agri_site_bands"
+
+#: What a reading's rules need of its device; none of it changes while readings arrive.
+DEVICE_FIELDS = ("name", "site", "storage_bin", "is_active", "device_type", "stale_after_minutes")
+
+
+# --- memoisation -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def memoized() -> Iterator[None]:
+	"""Read each record once within the block (nested blocks share the outer one's memo)."""
+	if getattr(frappe.local, _SCOPE, None) is not None:
+		yield
+		return
+	setattr(frappe.local, _SCOPE, {})
+	try:
+		yield
+	finally:
+		setattr(frappe.local, _SCOPE, None)
+
+
+def _remembered(kind: str, key: object, load: Callable[[], Any]) -> Any:
+	scope = getattr(frappe.local, _SCOPE, None)
+	if scope is None:
+		return load()
+	bucket = scope.setdefault(kind, {})
+	if key not in bucket:
+		bucket[key] = load()
+	return bucket[key]
+
+
+def _forget(kind: str, key: object) -> None:
+	scope = getattr(frappe.local, _SCOPE, None)
+	if scope is not None:
+		scope.get(kind, {}).pop(key, None)
+
+
+# --- devices ---------------------------------------------------------------------------------------
+
+
+def get_device(name: str | None) -> frappe._dict | None:
+	"""The device's site, bin, state and type, or ``None`` when no such device is registered."""
+	if not name:
+		return None
+	return _remembered(
+		"device", name, lambda: frappe.db.get_value("Device", name, DEVICE_FIELDS, as_dict=True)
+	)
+
+
+def device_exists(name: str | None) -> bool:
+	return get_device(name) is not None
+
+
+def site_of_device(name: str | None) -> str | None:
+	device = get_device(name)
+	return device.site if device else None
+
+
+def device_last_seen(name: str):
+	"""When the device last reported (never memoised: every reading moves it)."""
+	return frappe.db.get_value("Device", name, "last_seen_at")
+
+
+def mark_device_seen(name: str, observed_at) -> None:
+	frappe.db.set_value("Device", name, "last_seen_at", observed_at, update_modified=False)
+
+
+def forget_device(name: str) -> None:
+	_forget("device", name)
+
+
+# --- sites -----------------------------------------------------------------------------------------
+
+
+def band_from_row(row) -> thresholds.Band:
+	"""A Site Observation Threshold row (a document or a dict) as a band."""
+	return thresholds.band_with_defaults(
+		row.metric,
+		valid_min=row.valid_min,
+		valid_max=row.valid_max,
+		critical_min=row.critical_min,
+		critical_max=row.critical_max,
+		stuck_repeat_count=row.stuck_repeat_count,
+		max_jump=row.max_jump,
+	)
+
+
+def get_site_bands(site: str) -> dict[str, thresholds.Band]:
+	"""The site's own threshold bands by metric (in the cache; cleared when the site is saved)."""
+	cached = frappe.cache.hget(BANDS_CACHE_KEY, site)
+	if cached is None:
+		rows = frappe.get_all(
+			"Site Observation Threshold",
+			filters={"parent": site, "parenttype": "Site", "parentfield": "thresholds"},
+			fields=[
+				"metric",
+				"valid_min",
+				"valid_max",
+				"critical_min",
+				"critical_max",
+				"stuck_repeat_count",
+				"max_jump",
+			],
+		)
+		cached = {row.metric: band_from_row(row) for row in rows}
+		frappe.cache.hset(BANDS_CACHE_KEY, site, cached)
+	return cached
+
+
+def site_scale_tolerance(site: str | None) -> float | None:
+	"""The site's scale tolerance (0 % included), or ``None`` for no such site."""
+	if not site:
+		return None
+	return _remembered(
+		"site_tolerance", site, lambda: frappe.db.get_value("Site", site, "scale_tolerance_pct")
+	)
+
+
+def forget_site(name: str) -> None:
+	frappe.cache.hdel(BANDS_CACHE_KEY, name)
+	_forget("site_tolerance", name)
+
+
+def site_of(doctype: str, name: str) -> str | None:
+	"""The ``site`` of a site-bearing record (a Site is its own site)."""
+	if doctype == "Site":
+		return name if frappe.db.exists("Site", name) else None
+	if doctype == "Device":
+		return site_of_device(name)
+	return _remembered(("site_of", doctype), name, lambda: frappe.db.get_value(doctype, name, "site"))
+
+
+# --- bins, lots and crops ----------------------------------------------------------------------------
+
+
+def current_lot_of_bin(storage_bin: str | None) -> str | None:
+	"""The lot in the bin now (never memoised: grain moves in and out)."""
+	if not storage_bin:
+		return None
+	return frappe.db.get_value("Storage Bin", storage_bin, "current_lot")
+
+
+def crop_of_lot(lot: str | None) -> str | None:
+	if not lot:
+		return None
+	return _remembered("lot_crop", lot, lambda: frappe.db.get_value("Lot", lot, "crop"))
+
+
+def declared_qty_of_lot(lot: str | None) -> float | None:
+	return frappe.db.get_value("Lot", lot, "declared_qty_kg") if lot else None
+
+
+def crop_max_moisture(crop: str | None) -> float | None:
+	if not crop:
+		return None
+	return _remembered(
+		"crop_moisture", crop, lambda: frappe.db.get_value("Crop", crop, "max_storage_moisture_pct")
+	)
+
+
+def forget_crop(name: str) -> None:
+	_forget("crop_moisture", name)
+
+
+def forget_lot(name: str) -> None:
+	_forget("lot_crop", name)
+	_forget(("site_of", "Lot"), name)
+
+
+# --- lot transfers -----------------------------------------------------------------------------------
+
+
+def transfers_using(lots: Iterable[str], exclude: str = "") -> list[LaterUse]:
+	"""Submitted transfers other than ``exclude`` that list any of ``lots`` (as source or destination)."""
+	lots = list(lots)
+	if not lots:
+		return []
+	uses = []
+	for child in ("Lot Transfer Source", "Lot Transfer Destination"):
+		Row = frappe.qb.DocType(child)
+		rows = (
+			frappe.qb.from_(Row)
+			.select(Row.lot, Row.parent)
+			.where(Row.lot.isin(lots) & (Row.docstatus == 1) & (Row.parent != exclude))
+			.where(Row.parenttype == "Lot Transfer")
+			.orderby(Row.parent)
+			.run(as_dict=True)
+		)
+		uses.extend(LaterUse(lot=row.lot, transfer=row.parent) for row in rows)
+	return uses
+
+
+def submitted_transfer_of_lot(lot: str) -> str | None:
+	"""A submitted transfer that took grain from or put grain into ``lot``, if any."""
+	uses = transfers_using([lot])
+	return uses[0].transfer if uses else None
+
+
+# --- Season Policies -----------------------------------------------------------------------------------
+
+
+def get_active_policy(crop: str | None, season: str | None) -> dispatch.Policy | None:
+	"""The active Season Policy of ``crop`` and ``season``, as the dispatch gate reads it (global
+	reference data, read without a permission check)."""
+	if not crop or not season:
+		return None
+	name = frappe.db.get_value("Season Policy", {"crop": crop, "season": season, "is_active": 1}, "name")
+	if not name:
+		return None
+	policy = frappe.get_doc("Season Policy", name)
+	return dispatch.Policy(
+		name=policy.name,
+		mandatory_tests=tuple(row.test_type for row in policy.mandatory_tests),
+		mandatory_certificates=tuple(row.cert_type for row in policy.mandatory_certificates),
+		max_test_age_days=policy.max_test_age_days or 0,
+	)
