@@ -414,3 +414,40 @@ def test_whitelisted_methods_are_typed():
 			):
 				for arg in node.args.args:
 					assert arg.annotation is not None, f"{path.name}:{node.name}({arg.arg}) untyped"
+
+
+NO_VALUE_FIELDTYPES = {
+	"Section Break",
+	"Column Break",
+	"Tab Break",
+	"HTML",
+	"Button",
+	"Heading",
+	"Fold",
+	"Image",
+}
+
+
+def annotated_fields(controller: Path) -> set[str]:
+	"""Names annotated in the controller class's auto-generated ``if TYPE_CHECKING:`` block."""
+	tree = ast.parse(controller.read_text())
+	names = set()
+	for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+		for node in cls.body:
+			if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+				names |= {n.target.id for n in node.body if isinstance(n, ast.AnnAssign)}
+	return names
+
+
+def test_hooks_ask_for_generated_field_types():
+	assert hooks.export_python_type_annotations is True
+
+
+@pytest.mark.parametrize("doctype", sorted(DOCTYPES))
+def test_controllers_carry_the_field_types_of_their_doctype(doctype):
+	meta = DOCTYPES[doctype]
+	controller = meta["_path"].with_suffix(".py")
+	assert "# begin: auto-generated types" in controller.read_text(), controller.name
+	fields = {f["fieldname"] for f in meta["fields"] if f["fieldtype"] not in UNTYPED_FIELDTYPES}
+	missing = fields - annotated_fields(controller)
+	assert not missing, f"regenerate the types of {doctype} (developer mode, save the DocType): {missing}"

@@ -11,6 +11,9 @@ app_license = "mit"
 # the app (frappe.installer.find_org), which fails on an offline site. "frappe/erpnext" resolves locally.
 required_apps = ["frappe/erpnext"]
 
+# Controllers carry the field types Frappe generates from each DocType (developer mode keeps them current)
+export_python_type_annotations = True
+
 # Installation
 # ------------
 

@@ -11,6 +11,27 @@ from yam_agri_core.rules import settings
 
 
 class Device(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		calibration_due_date: DF.Date | None
+		device_id: DF.Data
+		device_type: DF.Literal[
+			"", "Temperature Sensor", "Humidity Sensor", "Moisture Sensor", "CO2 Sensor", "Scale", "Other"
+		]
+		is_active: DF.Check
+		last_calibration_date: DF.Date | None
+		last_seen_at: DF.Datetime | None
+		site: DF.Link
+		stale_after_minutes: DF.Int
+		storage_bin: DF.Link | None
+
+	# end: auto-generated types
 	def validate(self):
 		self.normalize_device_id()
 		self.validate_same_site_links()

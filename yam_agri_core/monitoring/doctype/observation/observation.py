@@ -18,6 +18,29 @@ MEASURED_FIELDS = ("device", "site", "storage_bin", "lot", "observed_at", "metri
 
 
 class Observation(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		alert_sent: DF.Check
+		device: DF.Link | None
+		flag_reason: DF.SmallText | None
+		lot: DF.Link | None
+		metric: DF.Literal["Temperature", "Humidity", "Grain Moisture", "CO2", "Other"]
+		observed_at: DF.Datetime
+		quality_flag: DF.Literal["Valid", "Warning", "Quarantine"]
+		raw_payload: DF.Code | None
+		reported_device_id: DF.Data | None
+		site: DF.Link
+		storage_bin: DF.Link | None
+		unit: DF.Data
+		value: DF.Float
+
+	# end: auto-generated types
 	def before_validate(self):
 		if self.is_new():
 			self.set_context_from_device()

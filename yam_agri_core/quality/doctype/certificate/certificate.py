@@ -18,6 +18,30 @@ def get_warning_days() -> int:
 
 
 class Certificate(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		attachment: DF.Attach | None
+		cert_type: DF.Literal[
+			"", "FAO GAP", "HACCP", "ISO 22000", "Phytosanitary", "Export", "Organic", "Other"
+		]
+		certificate_no: DF.Data
+		expiry_date: DF.Date
+		issue_date: DF.Date
+		issuing_body: DF.Data
+		lot: DF.Link | None
+		naming_series: DF.Literal["CERT-.YYYY.-.#####"]
+		revocation_reason: DF.SmallText | None
+		site: DF.Link
+		status: DF.Literal["Active", "Expiring Soon", "Expired", "Revoked"]
+		supplier: DF.Link | None
+
+	# end: auto-generated types
 	def validate(self):
 		with rules_enforced():
 			self.validate_dates()

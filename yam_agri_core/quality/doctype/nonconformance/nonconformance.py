@@ -13,6 +13,44 @@ from yam_agri_core.rules import capa
 
 
 class Nonconformance(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		assigned_to: DF.Link | None
+		certificate: DF.Link | None
+		closed_by: DF.Link | None
+		closed_on: DF.Datetime | None
+		corrective_action: DF.SmallText | None
+		description: DF.TextEditor
+		due_date: DF.Date | None
+		lot: DF.Link | None
+		naming_series: DF.Literal["NC-.YYYY.-.#####"]
+		nc_type: DF.Literal[
+			"",
+			"Weight Mismatch",
+			"Test Failure",
+			"Sensor Alert",
+			"Certificate Issue",
+			"Customer Complaint",
+			"Security Incident",
+			"Other",
+		]
+		observation: DF.Link | None
+		preventive_action: DF.SmallText | None
+		root_cause: DF.SmallText | None
+		scale_ticket: DF.Link | None
+		severity: DF.Literal["", "Critical", "Major", "Minor"]
+		site: DF.Link
+		status: DF.Literal["Open", "Under Investigation", "Corrective Action", "Verification", "Closed"]
+		verification_notes: DF.SmallText | None
+		verification_result: DF.Literal["", "Effective", "Not Effective"]
+
+	# end: auto-generated types
 	def validate(self):
 		self.set_default_due_date()
 		with rules_enforced():

@@ -14,6 +14,32 @@ from yam_agri_core.rules import qc
 
 
 class QCTest(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		amended_from: DF.Link | None
+		attachment: DF.Attach | None
+		crop: DF.Link | None
+		lab: DF.Data | None
+		limit_applied: DF.SmallText | None
+		lot: DF.Link
+		naming_series: DF.Literal["QCT-.YYYY.-.#####"]
+		remarks: DF.SmallText | None
+		result: DF.Literal["", "Pass", "Fail"]
+		season: DF.Data | None
+		site: DF.Link
+		test_date: DF.Date
+		test_type: DF.Literal[
+			"Moisture", "Protein", "Aflatoxin", "Visual", "Germination", "Pesticide Residue", "Other"
+		]
+		unit: DF.Data | None
+		value: DF.Float
+	# end: auto-generated types
 	"""A lab or inspection result for a lot. Submitted, it is evidence and does not change (cancel and
 	amend to correct it); only submitted tests count at the dispatch gate."""
 

@@ -10,6 +10,26 @@ from yam_agri_core.rules import dispatch
 
 
 class SeasonPolicy(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from yam_agri_core.quality.doctype.season_policy_certificate.season_policy_certificate import (
+			SeasonPolicyCertificate,
+		)
+		from yam_agri_core.quality.doctype.season_policy_test.season_policy_test import SeasonPolicyTest
+
+		crop: DF.Link
+		is_active: DF.Check
+		mandatory_certificates: DF.Table[SeasonPolicyCertificate]
+		mandatory_tests: DF.Table[SeasonPolicyTest]
+		max_test_age_days: DF.Int
+		season: DF.Data
+	# end: auto-generated types
 	"""What a lot of a crop and season needs before it is Released or Shipped (one per crop and
 	season: the name is ``{crop}-{season}``). Global: it applies to every site."""
 

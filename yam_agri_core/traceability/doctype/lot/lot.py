@@ -16,6 +16,32 @@ from yam_agri_core.rules import dispatch, lots
 
 
 class Lot(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		available_qty_kg: DF.Float
+		crop: DF.Link
+		customer: DF.Link | None
+		declared_qty_kg: DF.Float
+		harvest_date: DF.Date | None
+		lot_type: DF.Literal["Harvest", "Storage", "Shipment", "Processing"]
+		naming_series: DF.Literal["LOT-.YYYY.-.#####"]
+		notes: DF.SmallText | None
+		receipt_date: DF.Date | None
+		season: DF.Data | None
+		site: DF.Link
+		source_transfer: DF.Link | None
+		status: DF.Literal["Draft", "Received", "In Storage", "Released", "Shipped", "Rejected"]
+		storage_bin: DF.Link | None
+		supplier: DF.Link | None
+		variety: DF.Data | None
+
+	# end: auto-generated types
 	def validate(self):
 		with rules_enforced():
 			self.set_initial_available_qty()

@@ -38,6 +38,35 @@ LOT_STATE_FIELDS = (
 
 
 class LotTransfer(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from yam_agri_core.traceability.doctype.lot_transfer_destination.lot_transfer_destination import (
+			LotTransferDestination,
+		)
+		from yam_agri_core.traceability.doctype.lot_transfer_source.lot_transfer_source import (
+			LotTransferSource,
+		)
+
+		amended_from: DF.Link | None
+		destination_lots: DF.Table[LotTransferDestination]
+		loss_reason: DF.SmallText | None
+		naming_series: DF.Literal["LTR-.YYYY.-.#####"]
+		process_loss_kg: DF.Float
+		remarks: DF.SmallText | None
+		site: DF.Link
+		source_lots: DF.Table[LotTransferSource]
+		total_destination_kg: DF.Float
+		total_source_kg: DF.Float
+		transfer_date: DF.Date
+		transfer_type: DF.Literal["Split", "Merge", "Blend"]
+
+	# end: auto-generated types
 	def validate(self):
 		self.reset_rows_of_amendment()
 		self.read_lots()

@@ -17,6 +17,35 @@ from yam_agri_core.rules import settings, weighing
 
 
 class ScaleTicket(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		amended_from: DF.Link | None
+		deviation_pct: DF.Float
+		device: DF.Link | None
+		direction: DF.Literal["Inbound", "Outbound"]
+		driver: DF.Data | None
+		expected_net_kg: DF.Float
+		gross_kg: DF.Float
+		import_batch: DF.Data | None
+		lot: DF.Link | None
+		mismatch_flag: DF.Check
+		naming_series: DF.Literal["SCL-.YYYY.-.#####"]
+		net_kg: DF.Float
+		nonconformance: DF.Link | None
+		site: DF.Link
+		tare_kg: DF.Float
+		ticket_datetime: DF.Datetime
+		ticket_no: DF.Data
+		tolerance_pct: DF.Float
+		vehicle: DF.Data | None
+
+	# end: auto-generated types
 	def validate(self):
 		self.clear_copied_nonconformance()
 		self.set_expected_net_from_lot()

@@ -14,6 +14,54 @@ from yam_agri_core.settings import get_setting
 
 
 class Site(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		from yam_agri_core.monitoring.doctype.site_observation_threshold.site_observation_threshold import (
+			SiteObservationThreshold,
+		)
+
+		company: DF.Link | None
+		governorate: DF.Literal[
+			"",
+			"Abyan",
+			"Aden",
+			"Al Bayda",
+			"Al Dhale'e",
+			"Al Hudaydah",
+			"Al Jawf",
+			"Al Mahrah",
+			"Al Mahwit",
+			"Amanat Al Asimah",
+			"Amran",
+			"Dhamar",
+			"Hadramawt",
+			"Hajjah",
+			"Ibb",
+			"Lahij",
+			"Ma'rib",
+			"Raymah",
+			"Sa'dah",
+			"Sana'a",
+			"Shabwah",
+			"Socotra",
+			"Ta'iz",
+		]
+		is_active: DF.Check
+		scale_tolerance_pct: DF.Float
+		site_code: DF.Data
+		site_name: DF.Data
+		site_name_ar: DF.Data | None
+		site_type: DF.Literal["", "Farm", "Silo", "Warehouse", "Store", "Office"]
+		thresholds: DF.Table[SiteObservationThreshold]
+		warehouse: DF.Link | None
+
+	# end: auto-generated types
 	def before_insert(self):
 		with rules_enforced():
 			self.site_code = normalize_site_code(self.site_code)

@@ -7,6 +7,22 @@ from yam_agri_core.rule_bridge import check_links_same_site
 
 
 class StorageBin(Document):
+	# begin: auto-generated types
+	# This code is auto-generated. Do not modify anything in this block.
+
+	from typing import TYPE_CHECKING
+
+	if TYPE_CHECKING:
+		from frappe.types import DF
+
+		bin_code: DF.Data
+		bin_type: DF.Literal["", "Silo", "Flat Store", "Refrigerator", "Other"]
+		capacity_kg: DF.Float
+		current_lot: DF.Link | None
+		site: DF.Link
+		status: DF.Literal["Empty", "In Use", "Maintenance"]
+
+	# end: auto-generated types
 	def before_insert(self):
 		self.normalize_bin_code()  # before naming: the name is {site}-{bin_code}
 
