@@ -64,14 +64,102 @@ def build(lots: int, generations: int, seed: int) -> list[list[str]]:
 	per_generation -= per_generation % 2
 	now = frappe.utils.now()
 	today = frappe.utils.today()
+	ensure_crop_and_site()
+	std = {"creation": now, "modified": now, "owner": "Administrator", "modified_by": "Administrator"}
+
+	names = [[f"{LOT_PREFIX}{g}-{i:06d}" for i in range(per_generation)] for g in range(generations)]
+	lot_rows = [row for g in range(generations) for row in generation_lot_rows(names, g, std)]
+	transfer_rows, source_rows, destination_rows = [], [], []
+	for g in range(1, generations):
+		transfers, sources, destinations = blend_rows(rng, names, g, std, today)
+		transfer_rows += transfers
+		source_rows += sources
+		destination_rows += destinations
+	insert_genealogy(std, lot_rows, transfer_rows, source_rows, destination_rows)
+	insert_tickets(std, ticket_rows(names, std, now))
+	frappe.db.commit()
+	analyze_tables()
+	return names
+
+
+def ensure_crop_and_site() -> None:
 	if not frappe.db.exists("Crop", "Wheat"):
 		frappe.get_doc({"doctype": "Crop", "crop_name": "Wheat"}).insert(ignore_permissions=True)
 	frappe.get_doc(
 		{"doctype": "Site", "site_code": SITE, "site_name": "Benchmark Silo", "site_type": "Silo"}
 	).insert(ignore_permissions=True)
-	std = {"creation": now, "modified": now, "owner": "Administrator", "modified_by": "Administrator"}
 
-	names = [[f"{LOT_PREFIX}{g}-{i:06d}" for i in range(per_generation)] for g in range(generations)]
+
+def generation_lot_rows(names: list[list[str]], g: int, std: dict) -> list[tuple]:
+	"""The Lot rows of generation ``g``: harvest lots first, blended lots after, half of the last shipped."""
+	last = g == len(names) - 1
+	rows = []
+	for i, name in enumerate(names[g]):
+		if g == 0:
+			lot_type, status, source_transfer = "Harvest", "In Storage", None
+		else:
+			lot_type = "Shipment" if last and i % 2 == 0 else "Storage"
+			status = "Shipped" if last and i % 2 == 0 else "In Storage"
+			source_transfer = f"{TRANSFER_PREFIX}{g}-{i // 2:06d}"
+		available = LOT_KG if last else 0.0
+		rows.append(
+			(
+				name,
+				*std.values(),
+				0,
+				"LOT-.YYYY.-.#####",
+				lot_type,
+				status,
+				SITE,
+				"Wheat",
+				"2026-Spring",
+				LOT_KG,
+				available,
+				source_transfer,
+			)
+		)
+	return rows
+
+
+def blend_rows(
+	rng: random.Random, names: list[list[str]], g: int, std: dict, today: str
+) -> tuple[list[tuple], list[tuple], list[tuple]]:
+	"""Transfer, source and destination rows of the blends making generation ``g`` (``g`` >= 1): each
+	takes two shuffled lots of generation ``g - 1`` into two lots of generation ``g``."""
+	generation = names[g]
+	parents = names[g - 1][:]
+	rng.shuffle(parents)
+	transfer_rows, source_rows, destination_rows = [], [], []
+	for j in range(len(generation) // 2):
+		transfer = f"{TRANSFER_PREFIX}{g}-{j:06d}"
+		transfer_rows.append((transfer, *std.values(), 1, "Blend", today, SITE, 0.0, 2 * LOT_KG, 2 * LOT_KG))
+		for k, lot in enumerate(parents[2 * j : 2 * j + 2]):
+			source_rows.append(child_row(transfer, "s", "source_lots", k, std, lot, "Wheat", LOT_KG))
+		for k, lot in enumerate(generation[2 * j : 2 * j + 2]):
+			destination_rows.append(child_row(transfer, "d", "destination_lots", k, std, lot, "Storage", 1, lot))
+	return transfer_rows, source_rows, destination_rows
+
+
+def child_row(transfer: str, tag: str, parentfield: str, k: int, std: dict, lot: str, *rest) -> tuple:
+	"""A Lot Transfer Source / Destination row: name, standard fields, lot, quantity, site and ``rest``."""
+	return (
+		f"{transfer}-{tag}{k}",
+		*std.values(),
+		1,
+		transfer,
+		"Lot Transfer",
+		parentfield,
+		k + 1,
+		lot,
+		LOT_KG,
+		SITE,
+		*rest,
+	)
+
+
+def insert_genealogy(
+	std: dict, lot_rows: list, transfer_rows: list, source_rows: list, destination_rows: list
+) -> None:
 	lot_fields = [
 		"name",
 		*std,
@@ -86,163 +174,68 @@ def build(lots: int, generations: int, seed: int) -> list[list[str]]:
 		"available_qty_kg",
 		"source_transfer",
 	]
-	lot_rows = []
-	transfer_rows, source_rows, destination_rows = [], [], []
-	for g, generation in enumerate(names):
-		last = g == generations - 1
-		for i, name in enumerate(generation):
-			if g == 0:
-				lot_type, status, source_transfer = "Harvest", "In Storage", None
-			else:
-				lot_type = "Shipment" if last and i % 2 == 0 else "Storage"
-				status = "Shipped" if last and i % 2 == 0 else "In Storage"
-				source_transfer = f"{TRANSFER_PREFIX}{g}-{i // 2:06d}"
-			available = LOT_KG if last else 0.0
-			lot_rows.append(
-				(
-					name,
-					*std.values(),
-					0,
-					"LOT-.YYYY.-.#####",
-					lot_type,
-					status,
-					SITE,
-					"Wheat",
-					"2026-Spring",
-					LOT_KG,
-					available,
-					source_transfer,
-				)
-			)
-		if g == 0:
-			continue
-		parents = names[g - 1][:]
-		rng.shuffle(parents)
-		for j in range(per_generation // 2):
-			transfer = f"{TRANSFER_PREFIX}{g}-{j:06d}"
-			transfer_rows.append(
-				(transfer, *std.values(), 1, "Blend", today, SITE, 0.0, 2 * LOT_KG, 2 * LOT_KG)
-			)
-			for k, lot in enumerate(parents[2 * j : 2 * j + 2]):
-				source_rows.append(
-					(
-						f"{transfer}-s{k}",
-						*std.values(),
-						1,
-						transfer,
-						"Lot Transfer",
-						"source_lots",
-						k + 1,
-						lot,
-						LOT_KG,
-						SITE,
-						"Wheat",
-						LOT_KG,
-					)
-				)
-			for k, lot in enumerate(generation[2 * j : 2 * j + 2]):
-				destination_rows.append(
-					(
-						f"{transfer}-d{k}",
-						*std.values(),
-						1,
-						transfer,
-						"Lot Transfer",
-						"destination_lots",
-						k + 1,
-						lot,
-						LOT_KG,
-						SITE,
-						"Storage",
-						1,
-						lot,
-					)
-				)
+	transfer_fields = [
+		"name",
+		*std,
+		"docstatus",
+		"transfer_type",
+		"transfer_date",
+		"site",
+		"process_loss_kg",
+		"total_source_kg",
+		"total_destination_kg",
+	]
 	child_std = ["name", *std, "docstatus", "parent", "parenttype", "parentfield", "idx"]
+	source_fields = [*child_std, "lot", "qty_kg", "site", "crop", "available_before_kg"]
+	destination_fields = [*child_std, "lot", "qty_kg", "site", "lot_type", "lot_created", "created_lot"]
 	frappe.db.bulk_insert("Lot", lot_fields, lot_rows, chunk_size=5000)
-	frappe.db.bulk_insert(
-		"Lot Transfer",
-		[
-			"name",
-			*std,
-			"docstatus",
-			"transfer_type",
-			"transfer_date",
-			"site",
-			"process_loss_kg",
-			"total_source_kg",
-			"total_destination_kg",
-		],
-		transfer_rows,
-		chunk_size=5000,
-	)
-	frappe.db.bulk_insert(
-		"Lot Transfer Source",
-		[*child_std, "lot", "qty_kg", "site", "crop", "available_before_kg"],
-		source_rows,
-		chunk_size=5000,
-	)
-	frappe.db.bulk_insert(
-		"Lot Transfer Destination",
-		[*child_std, "lot", "qty_kg", "site", "lot_type", "lot_created", "created_lot"],
-		destination_rows,
-		chunk_size=5000,
-	)
-	tickets = []
-	for i, lot in enumerate(names[0]):
-		tickets.append(
-			(
-				f"{TICKET_PREFIX}IN-{i:06d}",
-				*std.values(),
-				1,
-				f"IN-{i}",
-				SITE,
-				lot,
-				now,
-				"Inbound",
-				11000.0,
-				10000.0,
-				LOT_KG,
-			)
+	frappe.db.bulk_insert("Lot Transfer", transfer_fields, transfer_rows, chunk_size=5000)
+	frappe.db.bulk_insert("Lot Transfer Source", source_fields, source_rows, chunk_size=5000)
+	frappe.db.bulk_insert("Lot Transfer Destination", destination_fields, destination_rows, chunk_size=5000)
+
+
+def ticket_rows(names: list[list[str]], std: dict, now: str) -> list[tuple]:
+	"""An inbound ticket for every harvest lot and an outbound one for every shipped lot of the last generation."""
+	inbound = [("IN", i, lot, "Inbound") for i, lot in enumerate(names[0])]
+	outbound = [("OUT", i, lot, "Outbound") for i, lot in enumerate(names[-1][::2])]
+	return [
+		(
+			f"{TICKET_PREFIX}{tag}-{i:06d}",
+			*std.values(),
+			1,
+			f"{tag}-{i}",
+			SITE,
+			lot,
+			now,
+			direction,
+			11000.0,
+			10000.0,
+			LOT_KG,
 		)
-	for i, lot in enumerate(names[-1][::2]):
-		tickets.append(
-			(
-				f"{TICKET_PREFIX}OUT-{i:06d}",
-				*std.values(),
-				1,
-				f"OUT-{i}",
-				SITE,
-				lot,
-				now,
-				"Outbound",
-				11000.0,
-				10000.0,
-				LOT_KG,
-			)
-		)
-	frappe.db.bulk_insert(
-		"Scale Ticket",
-		[
-			"name",
-			*std,
-			"docstatus",
-			"ticket_no",
-			"site",
-			"lot",
-			"ticket_datetime",
-			"direction",
-			"gross_kg",
-			"tare_kg",
-			"net_kg",
-		],
-		tickets,
-		chunk_size=5000,
-	)
-	frappe.db.commit()
+		for tag, i, lot, direction in (*inbound, *outbound)
+	]
+
+
+def insert_tickets(std: dict, tickets: list[tuple]) -> None:
+	fields = [
+		"name",
+		*std,
+		"docstatus",
+		"ticket_no",
+		"site",
+		"lot",
+		"ticket_datetime",
+		"direction",
+		"gross_kg",
+		"tare_kg",
+		"net_kg",
+	]
+	frappe.db.bulk_insert("Scale Ticket", fields, tickets, chunk_size=5000)
+
+
+def analyze_tables() -> None:
 	for table in ("Lot", "Lot Transfer", "Lot Transfer Source", "Lot Transfer Destination", "Scale Ticket"):
 		frappe.db.sql(f"analyze table `tab{table}`")
-	return names
 
 
 # --- naive reference implementations -----------------------------------------------------------------
