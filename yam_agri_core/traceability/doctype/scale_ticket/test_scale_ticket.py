@@ -16,6 +16,7 @@ from yam_agri_core.tests.utils import (
 	make_ticket,
 	unique,
 )
+from yam_agri_core.traceability.doctype.scale_ticket.scale_ticket import ScaleTicket
 
 #: ERPNext masters whose test records Frappe's runner must not build (see tests.utils).
 test_ignore = TEST_IGNORE
@@ -129,6 +130,21 @@ class TestTicketNoGuard(FrappeTestCase):
 				(frappe.generate_hash(length=10), site, ticket.ticket_no),
 			)
 		self.assertTrue(frappe.db.is_unique_key_violation(caught.exception), caught.exception)
+
+	def test_a_save_that_got_past_the_read_gets_the_translated_error(self):
+		"""What the loser of a race meets: the index refuses the insert and the clerk sees the same
+		message as for a plain duplicate, not Frappe's generic "must be unique"."""
+		site = make_site().name
+		first = make_ticket(site, 15000, 12000, 3000)
+		original = ScaleTicket.validate_unique_ticket_no
+		ScaleTicket.validate_unique_ticket_no = lambda doc: None  # as if the read ran before the commit
+		try:
+			with self.assertRaises(DuplicateTicketError) as caught:
+				make_ticket(site, 15000, 12000, 3000, ticket_no=first.ticket_no)
+		finally:
+			ScaleTicket.validate_unique_ticket_no = original
+		self.assertIn(f"by Scale Ticket {first.name}", str(caught.exception))
+		self.assertEqual([m for m in frappe.message_log if "must be unique" in str(m)], [])
 
 	def test_a_cancelled_ticket_frees_its_number(self):
 		site = make_site().name
