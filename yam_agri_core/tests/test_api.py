@@ -1,6 +1,6 @@
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import now_datetime
+from frappe.utils import add_to_date, now_datetime
 
 from yam_agri_core.api import ingest_observations
 from yam_agri_core.tests.utils import TEST_IGNORE, make_device, make_site, make_user
@@ -59,3 +59,27 @@ class TestIngestObservations(FrappeTestCase):
 			self.assertRaises(frappe.PermissionError),
 		):
 			ingest_observations([self.reading()])
+
+	def test_a_batch_reads_its_device_once(self):
+		"""The store reads a device's site, bin and state once per batch (it was four reads a reading:
+		API, permission hook and the controller twice)."""
+		queries: list[str] = []
+		sql = frappe.db.sql
+
+		def recording(query, *args, **kwargs):
+			queries.append(str(query).lower())
+			return sql(query, *args, **kwargs)
+
+		start = add_to_date(now_datetime(), minutes=-30)
+		batch = [
+			self.reading(value=20 + i / 10, observed_at=str(add_to_date(start, minutes=i))) for i in range(20)
+		]
+		with self.set_user(self.gateway):
+			frappe.db.sql = recording
+			try:
+				result = ingest_observations(batch)
+			finally:
+				frappe.db.sql = sql
+		self.assertEqual(len(result["accepted"]), 20, result["rejected"])
+		device_reads = [q for q in queries if "from `tabdevice`" in q and "`storage_bin`" in q]
+		self.assertEqual(len(device_reads), 1, device_reads)
