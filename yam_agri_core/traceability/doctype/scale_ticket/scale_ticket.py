@@ -164,7 +164,10 @@ class ScaleTicket(Document):
 			self.db_set("nonconformance", nc_name)
 
 	def alert_quality_managers(self):
-		alert_scale_ticket_mismatch(self)
+		"""A ticket submitted alone alerts at once; an import sets ``flags.defer_mismatch_alert`` and
+		sends one digest for the whole file instead."""
+		if not self.flags.defer_mismatch_alert:
+			alert_scale_ticket_mismatch(self)
 
 	def make_mismatch_nonconformance(self):
 		nc = frappe.get_doc(
