@@ -33,10 +33,12 @@ import sim_loop
 import yam_sim_client as sim
 
 from yam_agri_core.rules import weighing as weighing_rules
+from yam_agri_core.rules.settings import DEFAULT_SCALE_TOLERANCE_PCT
 
 log = logging.getLogger("mock_scale")
 
-DEFAULT_TOLERANCE_PCT = 2.0  # the contract's default; a Site or ticket may set its own on the server
+#: the contract's default (rules.settings); a Site or ticket may set its own on the server
+DEFAULT_TOLERANCE_PCT = DEFAULT_SCALE_TOLERANCE_PCT
 DRIVERS = [
 	"محمد عبدالله الحكيمي",
 	"علي أحمد الصبري",

@@ -32,3 +32,30 @@ def contract_alert_roles(contract_text) -> dict[str, tuple[str, ...]]:
 		alert.lower(): tuple(role.strip() for role in roles.split("+"))
 		for alert, _when, roles in markdown_table(contract_text, "Alerts")
 	}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the run.sh tests' sandbox and the simulator tests' fake REST server (their helpers: run_sh_support, sim_support)
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+	from run_sh_support import Env
+
+	return Env(tmp_path)
+
+
+@pytest.fixture
+def fake_frappe():
+	import http.server
+	import threading
+
+	from sim_support import _FakeFrappe
+
+	_FakeFrappe.state = {"headers": [], "observations": [], "tickets": [], "down": 2}
+	server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FakeFrappe)
+	thread = threading.Thread(target=server.serve_forever, daemon=True)
+	thread.start()
+	yield f"http://127.0.0.1:{server.server_address[1]}", _FakeFrappe.state
+	server.shutdown()
+	server.server_close()
