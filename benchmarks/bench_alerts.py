@@ -232,74 +232,98 @@ def reopen_all_quarantined() -> None:
 
 
 def report(certificates: int, readings: int) -> None:
-	from yam_agri_core.alerts import certificates as cert_alerts
-	from yam_agri_core.alerts import quarantine
-	from yam_agri_core.rules import alerting
-	from yam_agri_core.rules import certificates as cert_rules
-
 	today = getdate()
 	now = now_datetime()
 	minutes = 15
 	lookback = add_days(now, -2)
-
-	def cert_job():
-		cert_alerts.update_statuses(today)
-		cert_alerts.send_alerts(alerting.CERTIFICATE_EXPIRING, today)
-		cert_alerts.send_alerts(alerting.CERTIFICATE_EXPIRED, today)
-
-	def naive_cert_job(names: list[str]):
-		# the loop a first version would write: load every certificate, recompute, save, check the log
-		for name in names:
-			doc = frappe.get_doc("Certificate", name)
-			status = cert_rules.status_from_dates(getdate(doc.expiry_date), today, 30)
-			if status != doc.status:
-				doc.db_set("status", status, update_modified=True)
-			if status in ("Expiring Soon", "Expired"):
-				frappe.db.exists("YAM Alert Log", {"alert_key": f"{status}|{name}|{doc.expiry_date}"})
-
-	def quarantine_job():
-		quarantine.send_alerts(now)
-
-	def unsent_quarantined() -> list[str]:
-		return frappe.get_all(
-			"Observation",
-			filters={"quality_flag": "Quarantine", "alert_sent": 0, "observed_at": (">=", lookback)},
-			pluck="name",
+	all_certs, cert_sample, job, naive = time_certificate_job(today)
+	results = [
+		time_quarantine_job(label, setup, now, minutes, lookback)
+		for label, setup in (
+			("steady: newest window, one 200-reading burst", lambda: add_burst(now, minutes)),
+			("catch-up: 2 days of quarantined readings", reopen_all_quarantined),
 		)
+	]
+	print_report(all_certs, cert_sample, job, naive, results)
 
-	def naive_quarantine_job(names: list[str]):
-		# load each unsent quarantined reading, look for its window's alert, mark it
-		for name in names:
-			doc = frappe.get_doc("Observation", name)
-			window = alerting.window_index(doc.observed_at, minutes)
-			frappe.db.exists("YAM Alert Log", {"alert_key": f"Sensor Quarantine|{doc.device}|{window}"})
-			frappe.db.set_value("Observation", name, "alert_sent", 1, update_modified=False)
 
+def certificate_job(today: dt.date) -> None:
+	from yam_agri_core.alerts import certificates as cert_alerts
+	from yam_agri_core.rules import alerting
+
+	cert_alerts.update_statuses(today)
+	cert_alerts.send_alerts(alerting.CERTIFICATE_EXPIRING, today)
+	cert_alerts.send_alerts(alerting.CERTIFICATE_EXPIRED, today)
+
+
+def naive_certificate_job(names: list[str], today: dt.date) -> None:
+	"""The loop a first version would write: load every certificate, recompute, save, check the log."""
+	from yam_agri_core.rules import certificates as cert_rules
+
+	for name in names:
+		doc = frappe.get_doc("Certificate", name)
+		status = cert_rules.status_from_dates(getdate(doc.expiry_date), today, 30)
+		if status != doc.status:
+			doc.db_set("status", status, update_modified=True)
+		if status in ("Expiring Soon", "Expired"):
+			frappe.db.exists("YAM Alert Log", {"alert_key": f"{status}|{name}|{doc.expiry_date}"})
+
+
+def time_certificate_job(today: dt.date) -> tuple[list[str], list[str], float, float]:
+	"""The set-based job over every bench certificate and the naive loop on a sample, scaled up."""
 	all_certs = frappe.get_all("Certificate", filters={"site": ("like", "BENCH-%")}, pluck="name")
 	cert_sample = random.Random(1).sample(all_certs, min(NAIVE_SAMPLE, len(all_certs)))
-	job = timed(cert_job)
-	naive = timed(lambda: naive_cert_job(cert_sample)) * len(all_certs) / max(len(cert_sample), 1)
+	job = timed(lambda: certificate_job(today))
+	naive = (
+		timed(lambda: naive_certificate_job(cert_sample, today)) * len(all_certs) / max(len(cert_sample), 1)
+	)
+	return all_certs, cert_sample, job, naive
 
-	results = []
-	for label, setup in (
-		("steady: newest window, one 200-reading burst", lambda: add_burst(now, minutes)),
-		("catch-up: 2 days of quarantined readings", reopen_all_quarantined),
-	):
-		setup()
-		pending = unsent_quarantined()
-		batches = len(alerting.batch_quarantine(quarantine.pending_aggregates(now, minutes)))
-		frappe.db.rollback()
-		sample = min(NAIVE_SAMPLE, len(pending))
-		q_job = timed(quarantine_job, setup)
 
-		def naive_on_sample(size=sample):
-			# the readings pending after this run's setup (its burst has names of its own)
-			naive_quarantine_job(random.Random(2).sample(unsent_quarantined(), size))
+def unsent_quarantined(lookback: dt.datetime) -> list[str]:
+	return frappe.get_all(
+		"Observation",
+		filters={"quality_flag": "Quarantine", "alert_sent": 0, "observed_at": (">=", lookback)},
+		pluck="name",
+	)
 
-		q_naive = timed(naive_on_sample, setup) * len(pending) / max(sample, 1)
-		group_by = timed(lambda: quarantine.pending_aggregates(now, minutes), setup)
-		results.append((label, q_job, q_naive, group_by, len(pending), batches, sample))
 
+def naive_quarantine_job(names: list[str], minutes: int) -> None:
+	"""Load each unsent quarantined reading, look for its window's alert, mark it."""
+	from yam_agri_core.rules import alerting
+
+	for name in names:
+		doc = frappe.get_doc("Observation", name)
+		window = alerting.window_index(doc.observed_at, minutes)
+		frappe.db.exists("YAM Alert Log", {"alert_key": f"Sensor Quarantine|{doc.device}|{window}"})
+		frappe.db.set_value("Observation", name, "alert_sent", 1, update_modified=False)
+
+
+def time_quarantine_job(label: str, setup, now: dt.datetime, minutes: int, lookback: dt.datetime) -> tuple:
+	"""One case of the quarantine job after ``setup``: the job, the naive loop on a sample (scaled up)
+	and the GROUP BY alone; returns the row of figures for the report."""
+	from yam_agri_core.alerts import quarantine
+	from yam_agri_core.rules import alerting
+
+	setup()
+	pending = unsent_quarantined(lookback)
+	batches = len(alerting.batch_quarantine(quarantine.pending_aggregates(now, minutes)))
+	frappe.db.rollback()
+	sample = min(NAIVE_SAMPLE, len(pending))
+	q_job = timed(lambda: quarantine.send_alerts(now), setup)
+
+	def naive_on_sample():
+		# the readings pending after this run's setup (its burst has names of its own)
+		naive_quarantine_job(random.Random(2).sample(unsent_quarantined(lookback), sample), minutes)
+
+	q_naive = timed(naive_on_sample, setup) * len(pending) / max(sample, 1)
+	group_by = timed(lambda: quarantine.pending_aggregates(now, minutes), setup)
+	return label, q_job, q_naive, group_by, len(pending), batches, sample
+
+
+def print_report(
+	all_certs: list[str], cert_sample: list[str], job: float, naive: float, results: list
+) -> None:
 	total_readings = frappe.db.count("Observation", {"site": ("like", "BENCH-%")})
 	print()
 	print(

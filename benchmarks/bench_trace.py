@@ -136,7 +136,9 @@ def blend_rows(
 		for k, lot in enumerate(parents[2 * j : 2 * j + 2]):
 			source_rows.append(child_row(transfer, "s", "source_lots", k, std, lot, "Wheat", LOT_KG))
 		for k, lot in enumerate(generation[2 * j : 2 * j + 2]):
-			destination_rows.append(child_row(transfer, "d", "destination_lots", k, std, lot, "Storage", 1, lot))
+			destination_rows.append(
+				child_row(transfer, "d", "destination_lots", k, std, lot, "Storage", 1, lot)
+			)
 	return transfer_rows, source_rows, destination_rows
 
 
