@@ -13,6 +13,7 @@ test or a job never sees a stale value.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 import frappe
 
 from yam_agri_core.rules import dispatch, thresholds
+from yam_agri_core.rules.observation_batch import HistoryNeed, Pair, Stored
 from yam_agri_core.rules.transfer_reversal import LaterUse
 
 _SCOPE = "yam_agri_store_scope"
@@ -95,6 +97,45 @@ def forget_device(name: str) -> None:
 	_forget("device", name)
 
 
+def get_devices(names: Iterable[str]) -> dict[str, frappe._dict | None]:
+	""":func:`get_device` of many names in one query (``None`` for a name not registered). A name is
+	matched as the database matches it (case and trailing blanks aside); the row carries its own."""
+	names = {n for n in names if n}
+	scope = getattr(frappe.local, _SCOPE, None)
+	known = scope.setdefault("device", {}) if scope is not None else {}
+	missing = [n for n in names if n not in known]
+	found = {}
+	if missing:
+		Device = frappe.qb.DocType("Device")
+		rows = (
+			frappe.qb.from_(Device).select(*DEVICE_FIELDS).where(Device.name.isin(missing)).run(as_dict=True)
+		)
+		by_key = {_db_key(row.name): row for row in rows}
+		found = {n: by_key.get(_db_key(n)) for n in missing}
+		known.update(found)
+	return {n: known[n] if n in known else found[n] for n in names}
+
+
+def mark_devices_seen(seen: dict[str, object]) -> None:
+	"""Move each device's ``last_seen_at`` forward to its time in ``seen`` (never back), in one query."""
+	if not seen:
+		return
+	values = " union all ".join(["select %s as name, cast(%s as datetime(6)) as seen_at"] * len(seen))
+	params = [v for item in seen.items() for v in item]
+	frappe.db.sql(
+		f"""update `tabDevice` d join ({values}) s on d.name = s.name
+		set d.last_seen_at = s.seen_at
+		where d.last_seen_at is null or d.last_seen_at < s.seen_at""",
+		params,
+	)
+	for name in seen:
+		frappe.clear_document_cache("Device", name)
+
+
+def _db_key(name: str) -> str:
+	return name.lower().rstrip(" ")
+
+
 # --- sites -----------------------------------------------------------------------------------------
 
 
@@ -142,6 +183,19 @@ def site_scale_tolerance(site: str | None) -> float | None:
 	)
 
 
+def existing_sites(names: Iterable[str]) -> dict[str, str]:
+	"""The registered Site of each of ``names`` that is one (its name as the database spells it)."""
+	names = {n for n in names if n}
+	if not names:
+		return {}
+	Site = frappe.qb.DocType("Site")
+	found = {
+		_db_key(n): n
+		for n in frappe.qb.from_(Site).select(Site.name).where(Site.name.isin(names)).run(pluck=True)
+	}
+	return {n: found[_db_key(n)] for n in names if _db_key(n) in found}
+
+
 def forget_site(name: str) -> None:
 	frappe.cache.hdel(BANDS_CACHE_KEY, name)
 	_forget("site_tolerance", name)
@@ -172,6 +226,38 @@ def crop_of_lot(lot: str | None) -> str | None:
 	return _remembered("lot_crop", lot, lambda: frappe.db.get_value("Lot", lot, "crop"))
 
 
+def bins_with_lots(bins: Iterable[str]) -> dict[str, frappe._dict]:
+	"""Each bin's site and the lot in it now (never memoised), in one query."""
+	bins = {b for b in bins if b}
+	if not bins:
+		return {}
+	Bin = frappe.qb.DocType("Storage Bin")
+	rows = (
+		frappe.qb.from_(Bin)
+		.select(Bin.name, Bin.site, Bin.current_lot)
+		.where(Bin.name.isin(bins))
+		.run(as_dict=True)
+	)
+	return {row.name: row for row in rows}
+
+
+def lots_with_crops(lots: Iterable[str]) -> dict[str, frappe._dict]:
+	"""Each lot's site, crop and the crop's maximum storage moisture, in one query."""
+	lots = {lot for lot in lots if lot}
+	if not lots:
+		return {}
+	Lot, Crop = frappe.qb.DocType("Lot"), frappe.qb.DocType("Crop")
+	rows = (
+		frappe.qb.from_(Lot)
+		.left_join(Crop)
+		.on(Crop.name == Lot.crop)
+		.select(Lot.name, Lot.site, Lot.crop, Crop.max_storage_moisture_pct)
+		.where(Lot.name.isin(lots))
+		.run(as_dict=True)
+	)
+	return {row.name: row for row in rows}
+
+
 def declared_qty_of_lot(lot: str | None) -> float | None:
 	return frappe.db.get_value("Lot", lot, "declared_qty_kg") if lot else None
 
@@ -191,6 +277,73 @@ def forget_crop(name: str) -> None:
 def forget_lot(name: str) -> None:
 	_forget("lot_crop", name)
 	_forget(("site_of", "Lot"), name)
+
+
+# --- readings ---------------------------------------------------------------------------------------
+
+_READING_COLUMNS = "`name`, `device`, `metric`, `value`, `observed_at`, `quality_flag`"
+
+
+def reading_history(needs: dict[Pair, HistoryNeed]) -> dict[Pair, list[Stored]]:
+	"""What each (device, metric) pair's readings need of the stored ones (see ``HistoryNeed``), in one
+	query; the (device, metric, observed_at) index answers every part of it."""
+	parts, params = [], []
+	for (device, metric), need in needs.items():
+		where = "`device` = %s and `metric` = %s and "
+		parts.append(
+			f"(select {_READING_COLUMNS} from `tabObservation` where {where}`observed_at` between %s and %s)"
+		)
+		params += [device, metric, need.first_at, need.last_at]
+		if need.before:
+			parts.append(
+				f"(select {_READING_COLUMNS} from `tabObservation` where {where}`observed_at` < %s "
+				f"order by `observed_at` desc limit {int(need.before)})"
+			)
+			params += [device, metric, need.first_at]
+		if need.window_minutes:
+			parts.append(
+				f"(select {_READING_COLUMNS} from `tabObservation` where {where}`observed_at` < %s "
+				"and `observed_at` >= %s and `quality_flag` != 'Quarantine' order by `observed_at` desc limit 1)"
+			)
+			params += [
+				device,
+				metric,
+				need.first_at,
+				need.first_at - dt.timedelta(minutes=need.window_minutes),
+			]
+	history: dict[Pair, dict[str, Stored]] = {pair: {} for pair in needs}
+	pairs = {(_db_key(device), metric): (device, metric) for device, metric in needs}
+	if parts:
+		for name, device, metric, value, observed_at, flag in frappe.db.sql(
+			" union all ".join(parts), params
+		):
+			history[pairs[(_db_key(device), metric)]][name] = Stored(value, observed_at, flag, name)
+	return {pair: list(rows.values()) for pair, rows in history.items()}
+
+
+def stored_unregistered_readings(keys: Iterable[tuple]) -> dict[tuple, str]:
+	"""Stored readings of devices that are not registered, by :func:`unregistered_key` of the
+	(reported device id, site, metric, observed_at) ``keys``: their names."""
+	keys = list(set(keys))
+	found = {}
+	for start in range(0, len(keys), 500):
+		chunk = keys[start : start + 500]
+		where = " or ".join(
+			["(`reported_device_id` = %s and `site` = %s and `metric` = %s and `observed_at` = %s)"]
+			* len(chunk)
+		)
+		rows = frappe.db.sql(
+			f"""select `name`, `reported_device_id`, `site`, `metric`, `observed_at` from `tabObservation`
+			where `device` is null and ({where})""",
+			[v for key in chunk for v in key],
+		)
+		found.update({unregistered_key(*r[1:]): r[0] for r in rows})
+	return found
+
+
+def unregistered_key(reported_device_id: str, site: str, metric: str, observed_at) -> tuple:
+	"""The identity of a reading of a device that is not registered, as the unique index compares it."""
+	return (_db_key(reported_device_id), _db_key(site), metric, observed_at)
 
 
 # --- lot transfers -----------------------------------------------------------------------------------

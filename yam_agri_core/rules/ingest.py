@@ -11,7 +11,9 @@ from dateutil import parser as date_parser
 from yam_agri_core.rules.messages import Kind, RuleError, _
 from yam_agri_core.rules.thresholds import METRICS
 
-MAX_BATCH = 500
+MAX_BATCH = 5000
+#: A Float column is DECIMAL(21,9): twelve digits before the point.
+MAX_VALUE = 1e12
 REQUIRED = ("device", "observed_at", "metric", "value", "unit")
 
 
@@ -43,6 +45,14 @@ def parse_reading(raw: Mapping, row: int) -> dict:
 	if value != value or value in (float("inf"), float("-inf")):
 		raise RuleError(
 			Kind.VALIDATION, _("Row {0}: Value {1} is not a number"), row, raw["value"], field="value"
+		)
+	if abs(value) >= MAX_VALUE:
+		raise RuleError(
+			Kind.VALIDATION,
+			_("Row {0}: Value {1} is too large to be a reading"),
+			row,
+			raw["value"],
+			field="value",
 		)
 	observed_at = parse_timestamp(raw["observed_at"], row)
 	reading = {

@@ -20,7 +20,7 @@ class TestIngestObservations(FrappeTestCase):
 	def reading(self, **kw):
 		return {
 			"device": self.device,
-			"observed_at": now_datetime().strftime("%Y-%m-%d %H:%M:%S"),
+			"observed_at": str(now_datetime()),  # to the microsecond: one reading per call
 			"metric": "Temperature",
 			"value": 21.5,
 			"unit": "C",
@@ -41,6 +41,7 @@ class TestIngestObservations(FrappeTestCase):
 		self.assertEqual([r["row"] for r in result["accepted"]], [1, 3])
 		self.assertEqual([r["quality_flag"] for r in result["accepted"]], ["Valid", "Quarantine"])
 		self.assertEqual([r["row"] for r in result["rejected"]], [2, 4])
+		self.assertEqual(result["duplicates"], [])
 		self.assertIn("2", result["rejected"][0]["error"])
 		self.assertEqual(frappe.db.count("Observation"), before + 2)
 
@@ -83,3 +84,19 @@ class TestIngestObservations(FrappeTestCase):
 		self.assertEqual(len(result["accepted"]), 20, result["rejected"])
 		device_reads = [q for q in queries if "from `tabdevice`" in q and "`storage_bin`" in q]
 		self.assertEqual(len(device_reads), 1, device_reads)
+
+	def test_a_resent_reading_is_a_duplicate_and_stores_nothing(self):
+		reading = self.reading()
+		with self.set_user(self.gateway):
+			first = ingest_observations([reading])
+			before = frappe.db.count("Observation")
+			again = ingest_observations([reading])
+		self.assertEqual(
+			again,
+			{
+				"accepted": [],
+				"duplicates": [{"row": 1, "name": first["accepted"][0]["name"]}],
+				"rejected": [],
+			},
+		)
+		self.assertEqual(frappe.db.count("Observation"), before)

@@ -6,12 +6,28 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import get_datetime, now_datetime
+from frappe.utils import format_datetime, get_datetime, now_datetime
 
 from yam_agri_core import store
 from yam_agri_core.exceptions import ImmutableRecordError
 from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced, translate_template
-from yam_agri_core.rules import observations, thresholds
+from yam_agri_core.rules import observation_batch, observations, thresholds
+
+#: A reading is one per (device, metric, observed_at): the gateway batch, Desk and REST all meet here.
+READING_INDEX = "unique_reading"
+#: A device that is not registered is known by the id the gateway sent, at its site.
+UNREGISTERED_READING_INDEX = "unique_unregistered_reading"
+#: The index the unique one replaces (same columns).
+OLD_HISTORY_INDEX = "device_metric_observed_at_index"
+
+
+class DuplicateReadingError(frappe.UniqueValidationError):
+	"""The reading is already stored; ``existing`` names the stored one."""
+
+	def __init__(self, message: str, existing: str):
+		super().__init__(message)
+		self.existing = existing
+
 
 #: What a reading is; once saved none of it changes.
 MEASURED_FIELDS = ("device", "site", "storage_bin", "lot", "observed_at", "metric", "value", "unit")
@@ -74,22 +90,26 @@ class Observation(Document):
 		check_links_same_site(self, [("storage_bin", "Storage Bin"), ("lot", "Lot")])
 
 	def set_quality_flag(self):
-		observed_at = get_datetime(self.observed_at)
+		"""The flag and its reasons, by the same rule and history as a gateway batch."""
+		reading = self.reading_to_flag()
+		history = store.reading_history(observation_batch.history_needs([reading]))
+		assessment = observation_batch.flag_in_time_order([reading], history, now_datetime())[0]
+		self.quality_flag = assessment.flag
+		self.flag_reason = reasons_text(assessment)
+
+	def reading_to_flag(self) -> observation_batch.ToFlag:
 		band = thresholds.resolve_band(self.metric, store.get_site_bands(self.site), self.crop_max_moisture())
-		assessment = observations.assess(
+		return observation_batch.ToFlag(
+			row=0,
+			device=self.device or None,
 			metric=self.metric,
 			value=self.value,
 			unit=self.unit,
-			observed_at=observed_at,
-			now=now_datetime(),
+			observed_at=get_datetime(self.observed_at),
 			site=self.site,
-			device=self.device_state(),
+			device_state=self.device_state(),
 			band=band,
-			recent_values=self.recent_values(band.stuck_repeat_count),
-			previous_good=self.previous_good_reading(),
 		)
-		self.quality_flag = assessment.flag
-		self.flag_reason = "; ".join(translate_template(t, p) for t, p in assessment.reasons) or None
 
 	def device_state(self) -> observations.DeviceState:
 		if not self.device:
@@ -104,34 +124,14 @@ class Observation(Document):
 			return None
 		return store.crop_max_moisture(store.crop_of_lot(self.lot))
 
-	def _history_query(self):
-		Obs = frappe.qb.DocType("Observation")
-		return (
-			frappe.qb.from_(Obs)
-			.where((Obs.device == self.device) & (Obs.metric == self.metric))
-			.where(Obs.observed_at <= get_datetime(self.observed_at))
-			.orderby(Obs.observed_at, order=frappe.qb.desc)
-		)
-
-	def recent_values(self, count: int) -> list[float]:
-		"""The device's last ``count - 1`` values of this metric, newest first."""
-		if not self.device or count <= 1:
-			return []
-		Obs = frappe.qb.DocType("Observation")
-		return self._history_query().select(Obs.value).limit(count - 1).run(pluck=True)
-
-	def previous_good_reading(self) -> observations.PreviousReading | None:
-		if not self.device:
-			return None
-		Obs = frappe.qb.DocType("Observation")
-		row = (
-			self._history_query()
-			.select(Obs.value, Obs.observed_at)
-			.where(Obs.quality_flag != thresholds.QUARANTINE)
-			.limit(1)
-			.run(as_dict=True)
-		)
-		return observations.PreviousReading(row[0].value, get_datetime(row[0].observed_at)) if row else None
+	def show_unique_validation_message(self, e):
+		"""The unique indexes refuse a reading already stored (a gateway re-sending it)."""
+		existing = stored_copy(self)
+		if not existing:
+			super().show_unique_validation_message(e)
+		message = duplicate_message(self, existing)
+		frappe.msgprint(message, title=_("Not Saved"), indicator="red")
+		raise DuplicateReadingError(message, existing=existing)
 
 	def keep_reading_unchanged(self):
 		before = self.get_doc_before_save()
@@ -160,8 +160,55 @@ class Observation(Document):
 		frappe.throw(_("Sensor readings are never deleted"), exc=ImmutableRecordError)
 
 
+def stored_copy(reading) -> str | None:
+	"""The stored reading with the identity of ``reading`` (a document or a dict of its fields)."""
+	if reading.get("device"):
+		filters = {"device": reading.get("device")}
+	else:
+		filters = {
+			"device": ("is", "not set"),
+			"reported_device_id": reading.get("reported_device_id"),
+			"site": reading.get("site"),
+		}
+	filters.update(metric=reading.get("metric"), observed_at=get_datetime(reading.get("observed_at")))
+	return frappe.db.get_value("Observation", filters, "name")
+
+
+def reasons_text(assessment: observations.Assessment) -> str | None:
+	return "; ".join(translate_template(t, p) for t, p in assessment.reasons) or None
+
+
+def duplicate_message(reading, existing: str) -> str:
+	return _("Device {0} already has a {1} reading at {2}: {3}").format(
+		reading.get("device") or reading.get("reported_device_id"),
+		_(reading.get("metric")),
+		format_datetime(reading.get("observed_at")),
+		existing,
+	)
+
+
 def on_doctype_update():
-	frappe.db.add_index("Observation", ["device", "metric", "observed_at"])
+	add_reading_indexes()
 	frappe.db.add_index("Observation", ["site", "quality_flag", "observed_at"])
 	# the quarantine alert job: unsent quarantined readings by time
 	frappe.db.add_index("Observation", ["quality_flag", "alert_sent", "observed_at"])
+
+
+def add_reading_indexes() -> bool:
+	"""The unique indexes of a reading's identity; ``False`` while stored duplicates keep them out
+	(the v1_1 patch sets the copies aside first, then adds them)."""
+	for index, columns in (
+		(READING_INDEX, "`device`, `metric`, `observed_at`"),
+		(UNREGISTERED_READING_INDEX, "`reported_device_id`, `site`, `metric`, `observed_at`"),
+	):
+		if frappe.db.has_index("tabObservation", index):
+			continue
+		try:
+			frappe.db.sql_ddl(f"alter table `tabObservation` add unique index `{index}` ({columns})")
+		except Exception as e:
+			if not frappe.db.is_duplicate_entry(e):
+				raise
+			return False
+	if frappe.db.has_index("tabObservation", OLD_HISTORY_INDEX):
+		frappe.db.sql_ddl(f"alter table `tabObservation` drop index `{OLD_HISTORY_INDEX}`")
+	return True
