@@ -20,6 +20,7 @@ SITE_DOCTYPES = (
 	"Lot Transfer",
 	"QC Test",
 	"YAM Alert Log",
+	"Scale Ticket Import",
 )
 #: Every DocType whose records belong to a site (a Site belongs to itself).
 ISOLATED_DOCTYPES = ("Site", *SITE_DOCTYPES)
