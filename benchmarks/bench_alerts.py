@@ -164,6 +164,7 @@ def insert_readings(rng: random.Random, sites: list[str], devices: list[str], co
 		i = rng.randrange(DEVICES)
 		quarantined = rng.random() < QUARANTINE_SHARE
 		value = round(rng.uniform(36, 48), 1) if quarantined else round(rng.uniform(12, 28), 1)
+		# a reading is one per device, metric and time (unique index): the rare repeat is dropped on insert
 		observed = start + dt.timedelta(seconds=rng.randrange(span))
 		rows.append(
 			[
@@ -180,11 +181,11 @@ def insert_readings(rng: random.Random, sites: list[str], devices: list[str], co
 			]
 		)
 		if len(rows) == BATCH * 4:
-			frappe.db.bulk_insert("Observation", fields, rows)
+			frappe.db.bulk_insert("Observation", fields, rows, ignore_duplicates=True)
 			frappe.db.commit()
 			rows = []
 	if rows:
-		frappe.db.bulk_insert("Observation", fields, rows)
+		frappe.db.bulk_insert("Observation", fields, rows, ignore_duplicates=True)
 		frappe.db.commit()
 
 
@@ -221,7 +222,7 @@ def add_burst(now: dt.datetime, minutes: int) -> None:
 		]
 		for i in range(200)
 	]
-	frappe.db.bulk_insert("Observation", fields, rows)
+	frappe.db.bulk_insert("Observation", fields, rows, ignore_duplicates=True)
 
 
 def reopen_all_quarantined() -> None:
