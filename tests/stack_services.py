@@ -12,6 +12,8 @@ SERVICES = (
 	"scheduler",
 	"frontend",
 	"mailpit",
+	"mosquitto",
+	"gateway",
 	"mock_iot",
 	"mock_scale",
 )

@@ -226,7 +226,7 @@ def test_frappe_processes(services):
 def test_simulators_and_mail_catcher(services):
 	for name in ("mock_iot", "mock_scale"):
 		svc = services[name]
-		script = svc["command"][-1].split("/simulators/")[-1]
+		script = next(a for a in svc["command"] if "/simulators/" in a).split("/simulators/")[-1]
 		assert (ROOT / "simulators" / script).is_file(), script
 		assert svc["environment"]["YAM_URL"].startswith("http://backend")
 	assert services["mailpit"]["image"].startswith("axllent/mailpit:v")
@@ -272,7 +272,7 @@ def test_service_names_in_the_docs_exist(services):
 	for doc in sorted((ROOT / "docs").glob("*.md")):
 		for m in pattern.finditer(doc.read_text()):
 			for word in m.group(1).split():
-				if word in ("mariadb", "ls", "sites", "sh", "bash"):  # the command run inside a container
+				if word in ("mariadb", "ls", "sites", "sh", "bash", "yam-gateway"):  # the command run inside
 					break
 				found += 1
 				assert word in services, f"{doc.name}: unknown service '{word}' in '{m.group(0)}'"
@@ -328,3 +328,47 @@ def test_healthcheck_script_modes():
 	assert subprocess.run([script, "frontend"], env=env, capture_output=True).returncode == 0
 	down = subprocess.run([script, "backend"], env={**env, "FAKE_CURL_FAIL": "1"}, capture_output=True)
 	assert down.returncode != 0
+
+
+def test_field_broker_is_pinned_and_closed_to_anonymous_clients(services, stack):
+	mq = services["mosquitto"]
+	assert re.fullmatch(r"eclipse-mosquitto:2\.0\.\d+", mq["image"])
+	assert set(mq["profiles"]) >= {"field"} and mq["restart"] == "unless-stopped"
+	mounts = {v.split(":")[1]: v.split(":")[0] for v in mq["volumes"]}
+	conf = (ROOT / "docker" / "mosquitto" / "mosquitto.conf").read_text()
+	assert mounts["/mosquitto/config/mosquitto.conf"] == "./docker/mosquitto/mosquitto.conf"
+	assert re.search(r"^allow_anonymous false$", conf, re.M)
+	assert re.search(r"^password_file /mosquitto/data/passwd$", conf, re.M)
+	assert re.search(r"^acl_file /mosquitto/config/acl$", conf, re.M) and "/mosquitto/config/acl" in mounts
+	assert re.search(r"^listener 1883$", conf, re.M) and re.search(r"^persistence true$", conf, re.M)
+	assert "mosquitto-data" in stack["volumes"]
+	# the LAN port is published only where MQTT_BIND says (this machine by default)
+	assert mq["ports"] == ["127.0.0.1:1883:1883"]
+	entry = (ROOT / "docker" / "mosquitto" / "entrypoint.sh").read_text()
+	assert "mosquitto_passwd -b" in entry and "exec mosquitto -c /mosquitto/config/mosquitto.conf" in entry
+
+
+def test_field_gateway_runs_without_the_backend(services, stack):
+	gw = services["gateway"]
+	assert "field" in gw["profiles"] and gw["build"]["dockerfile"] == "docker/gateway.Dockerfile"
+	assert set(gw["depends_on"]) == {"mosquitto"}  # it must start and queue while the server is away
+	env = gw["environment"]
+	assert env["YAM_GW_MQTT_HOST"] == "mosquitto" and env["YAM_GW_MQTT_USERNAME"] == "yam-gateway"
+	assert env["YAM_GW_SERVER_URL"].startswith("http")
+	assert (
+		any(v.endswith(":/var/lib/yam-gateway") for v in gw["volumes"])
+		and "gateway-queue" in stack["volumes"]
+	)
+	assert gw["healthcheck"]["test"] == ["CMD", "yam-gateway", "healthcheck"]
+	dockerfile = (ROOT / "docker" / "gateway.Dockerfile").read_text()
+	assert re.search(r"^FROM python:3\.\d+\.\d+-slim-\w+$", dockerfile, re.M)
+	assert re.search(r"paho-mqtt==\d", dockerfile) and re.search(r"requests==\d", dockerfile)
+	assert "USER gateway" in dockerfile
+
+
+def test_mock_iot_publishes_over_mqtt_in_the_stack(services):
+	iot = services["mock_iot"]
+	assert iot["command"][-2:] == ["--mqtt", "mosquitto:1883"]
+	assert iot["environment"]["YAM_MQTT_USERNAME"] == "yam-simulator"
+	acl = (ROOT / "docker" / "mosquitto" / "acl").read_text()
+	assert "user yam-simulator\ntopic write yam/#" in acl and "user yam-gateway\ntopic read yam/#" in acl
