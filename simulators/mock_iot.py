@@ -22,6 +22,7 @@ SITE/DEVICE/TYPE given (no server needed), else the devices the API shows (as ab
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -339,11 +340,20 @@ class MqttPublisher:
 		self.client.loop_start()
 
 	def publish(self, topic: str, payload: dict[str, Any]) -> bool:
-		info = self.client.publish(topic, json.dumps(payload), qos=1)  # kept and sent once connected
+		"""Publish once the client is connected and wait for the broker's PUBACK; a message refused
+		because the link dropped meanwhile is published again (the gateway keeps one per key)."""
 		deadline = time.monotonic() + self.timeout
-		while not info.is_published() and time.monotonic() < deadline:
-			time.sleep(0.02)
-		return info.is_published()
+		body = json.dumps(payload)
+		while time.monotonic() < deadline:
+			if not self.client.is_connected():
+				time.sleep(0.02)
+				continue
+			info = self.client.publish(topic, body, qos=1)
+			with contextlib.suppress(RuntimeError, ValueError):  # not connected after all: try again
+				info.wait_for_publish(timeout=max(0.1, deadline - time.monotonic()))
+				if info.is_published():
+					return True
+		return False
 
 
 class MqttSensorSimulation(SensorSimulation):

@@ -6,7 +6,6 @@ import json
 import random
 import re
 import sys
-import time
 
 import pytest
 from sim_support import DEVICES, ROOT, UNITS, VALID, FakeClient
@@ -217,16 +216,18 @@ def test_mqtt_mode_against_a_real_broker_through_the_gateways_checks(tmp_path):
 		sub.username_pw_set("yam-gateway", "gw-secret")
 		sub.on_message = lambda c, u, msg: got.append(messages.parse_message(msg.topic, msg.payload))
 		sub.on_connect = lambda c, u, f, r, p: c.subscribe("yam/#", qos=1)
+		subscribed = []
+		sub.on_subscribe = lambda c, u, mid, codes, p: subscribed.append(mid)
 		sub.connect("127.0.0.1", broker.port)
 		sub.loop_start()
-		time.sleep(0.5)
+		wait_for(lambda: subscribed, 30, what="the subscription")
 		pub = mock_iot.MqttPublisher("127.0.0.1", broker.port, "yam-simulator", "sim-secret")
 		sensors = [mock_iot.parse_sensor("S1/TMP-1/temperature"), mock_iot.parse_sensor("S1/CO2-1/co2")]
 		simulation = mock_iot.MqttSensorSimulation(mock_iot.ReadingGenerator(random.Random(2)), pub)
 		stats = sim_loop.run_rounds(
 			sim.Config(count=2, interval=0), mock_iot.StaticDevices(sensors), simulation, sleep=lambda s: None
 		)
-		wait_for(lambda: len(got) == 4, 10, what="4 messages")
+		wait_for(lambda: len(got) == 4, 30, what="4 messages")
 		sub.loop_stop()
 		assert stats.sent == 4
 		assert {items[0].body["metric"] for items in got} == {"Temperature", "CO2"}

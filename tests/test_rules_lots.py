@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from yam_agri_core.rules import lots
+from yam_agri_core.rules import lots, weighed
 from yam_agri_core.rules.messages import RuleError
 
 QM = {"Quality Manager"}
@@ -121,3 +121,88 @@ def test_season(season, ok):
 	else:
 		with pytest.raises(RuleError):
 			lots.validate_season(season)
+
+
+# --- weighed quantity ------------------------------------------------------------------------------
+
+
+def settle(declared=3000.0, available=3000.0, deduction=0.0, weighed_kg=0.0, added=0.0):
+	return weighed.settle(
+		declared_qty_kg=declared,
+		available_qty_kg=available,
+		weighing_deduction_kg=deduction,
+		weighed_qty_kg=weighed_kg,
+		added_by_transfers_kg=added,
+	)
+
+
+def test_a_lot_not_weighed_keeps_what_it_has_on_paper():
+	result = settle(available=1500)
+	assert (result.weighed_qty_kg, result.weight_difference_kg, result.weighing_deduction_kg) == (0, 0, 0)
+	assert result.available_qty_kg == 1500
+
+
+def test_a_short_weighing_comes_off_the_available_quantity():
+	result = settle(weighed_kg=2950)
+	assert (result.weighed_qty_kg, result.weight_difference_kg) == (2950, -50)
+	assert (result.weighing_deduction_kg, result.available_qty_kg, result.unabsorbed_kg) == (50, 2950, 0)
+
+
+def test_weighed_after_a_partial_split_deducts_from_what_is_left():
+	# 1500 of 3000 already split off; the scale then finds 2950: 1450 are left in the bin
+	result = settle(available=1500, weighed_kg=2950)
+	assert (result.available_qty_kg, result.weighing_deduction_kg, result.weight_difference_kg) == (
+		1450,
+		50,
+		-50,
+	)
+
+
+def test_a_shortfall_larger_than_what_is_left_never_goes_negative():
+	# transfers took all 3000 on paper; the scale finds 2900: 100 kg left that were never there
+	result = settle(available=0, weighed_kg=2900)
+	assert (result.available_qty_kg, result.weighing_deduction_kg) == (0, 0)
+	assert (result.weight_difference_kg, result.unabsorbed_kg) == (-100, 100)
+	# 40 kg left on paper: 40 come off, 60 stay unabsorbed
+	result = settle(available=40, weighed_kg=2900)
+	assert (result.available_qty_kg, result.weighing_deduction_kg, result.unabsorbed_kg) == (0, 40, 60)
+
+
+def test_a_surplus_is_recorded_but_never_made_available_beyond_the_declared_quantity():
+	result = settle(weighed_kg=3050)
+	assert (result.weight_difference_kg, result.weighing_deduction_kg, result.available_qty_kg) == (
+		50,
+		0,
+		3000,
+	)
+	lots.validate_quantities(3000, result.available_qty_kg)
+
+
+def test_settling_again_is_idempotent_and_cancelling_restores():
+	first = settle(available=1500, weighed_kg=2950)
+	again = settle(available=first.available_qty_kg, deduction=first.weighing_deduction_kg, weighed_kg=2950)
+	assert again == first
+	cancelled = settle(available=first.available_qty_kg, deduction=first.weighing_deduction_kg, weighed_kg=0)
+	assert (cancelled.available_qty_kg, cancelled.weighing_deduction_kg, cancelled.weight_difference_kg) == (
+		1500,
+		0,
+		0,
+	)
+
+
+def test_a_second_ticket_recomputes_from_the_total():
+	first = settle(weighed_kg=1400)  # the first truck of two
+	assert (first.weighing_deduction_kg, first.available_qty_kg) == (1600, 1400)
+	both = settle(available=first.available_qty_kg, deduction=first.weighing_deduction_kg, weighed_kg=2980)
+	assert (both.weight_difference_kg, both.weighing_deduction_kg, both.available_qty_kg) == (-20, 20, 2980)
+
+
+def test_grain_added_by_transfers_is_not_compared_with_the_receipt_tickets():
+	# received 3000 (weighed 2950), then a merge added 1000: declared 4000, on paper 3950 + 50
+	result = settle(declared=4000, available=3950, deduction=50, weighed_kg=2950, added=1000)
+	assert (result.weight_difference_kg, result.weighing_deduction_kg, result.available_qty_kg) == (
+		-50,
+		50,
+		3950,
+	)
+	assert weighed.declared_at_receipt(4000, 1000) == 3000

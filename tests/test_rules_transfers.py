@@ -36,7 +36,15 @@ def dst(row, qty, state=None, site="A", **kw):
 
 @pytest.mark.parametrize(
 	"kind, sources, destinations",
-	[("Split", 1, 2), ("Split", 1, 5), ("Merge", 2, 1), ("Merge", 4, 1), ("Blend", 2, 1), ("Blend", 3, 2)],
+	[
+		("Split", 1, 1),
+		("Split", 1, 2),
+		("Split", 1, 5),
+		("Merge", 2, 1),
+		("Merge", 4, 1),
+		("Blend", 2, 1),
+		("Blend", 3, 2),
+	],
 )
 def test_allowed_shapes(kind, sources, destinations):
 	transfer_checks.validate_shape(kind, sources, destinations)
@@ -46,7 +54,8 @@ def test_allowed_shapes(kind, sources, destinations):
 	"kind, sources, destinations",
 	[
 		("Split", 2, 2),
-		("Split", 1, 1),
+		("Split", 2, 1),
+		("Split", 1, 0),
 		("Split", 0, 2),
 		("Merge", 1, 1),
 		("Merge", 2, 2),
@@ -67,6 +76,32 @@ def test_shape_message_is_a_template_with_placeholders():
 	with pytest.raises(RuleError) as error:
 		transfer_checks.validate_shape("Split", 2, 1)
 	assert "{0}" in error.value.template and error.value.params == (2, 1)
+
+
+def test_split_message_says_one_or_more_destinations():
+	with pytest.raises(RuleError) as error:
+		transfer_checks.validate_shape("Split", 1, 0)
+	assert "one or more destination lots" in error.value.template
+
+
+def test_partial_split_of_a_lot_balances_and_leaves_the_rest():
+	# 1,500 kg of a 3,000 kg lot into one new shipment lot, 10 kg lost in handling
+	a = lot("A1", 3000)
+	transfer_checks.validate_shape("Split", 1, 1)
+	transfer_checks.validate_lines([src(1, a, 1500)], [dst(1, 1490)])
+	transfer_checks.validate_availability([src(1, a, 1500)])
+	transfer_checks.validate_loss(10, "Dust")
+	transfer_checks.validate_mass_balance(1500, 1490, 10, 1.0)
+	with pytest.raises(RuleError):
+		transfer_checks.validate_mass_balance(1500, 1490, 0, 1.0)
+
+
+def test_a_split_cannot_take_more_than_the_lot_has_available():
+	a = lot("A1", 3000, available=1500)
+	with pytest.raises(RuleError) as error:
+		transfer_checks.validate_availability([src(1, a, 1500.001)])
+	assert error.value.kind == "overdraw" and error.value.params == (1, "A1", "1,500", "1,500.001")
+	transfer_checks.validate_availability([src(1, a, 1500)])
 
 
 # --- rows ------------------------------------------------------------------------------------------
@@ -370,3 +405,12 @@ def test_tree_balance_shows_grain_nobody_accounted_for():
 def test_unbalanced_transfer_flow():
 	flows = genealogy.transfer_flows([TreeMove("T", "A", 100, True), TreeMove("T", "B", 90, False)], {"T": 5})
 	assert flows[0].difference_kg == 5 and not flows[0].balanced
+
+
+def test_tree_balance_counts_what_the_scale_found_missing():
+	# A declared 3000, weighed 2950: 50 kg deducted; 1500 split into B, A keeps 1450 on hand
+	lots = [TreeLot("A", 3000, 1450, False, weighing_deduction_kg=50), TreeLot("B", 1500, 1500, False)]
+	moves = [TreeMove("T", "A", 1500, True), TreeMove("T", "B", 1500, False)]
+	balance = genealogy.tree_balance(lots, moves, {})
+	assert (balance.entered_kg, balance.on_hand_kg, balance.weighing_deduction_kg) == (3000, 2950, 50)
+	assert balance.balanced and balance.unaccounted_kg == 0

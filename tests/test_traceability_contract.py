@@ -154,3 +154,17 @@ def test_trace_methods_are_whitelisted_and_typed():
 	assert set(whitelisted) == {"trace_backward", "trace_forward", "get_mock_recall"}
 	for node in whitelisted.values():
 		assert [(a.arg, ast.unparse(a.annotation)) for a in node.args.args] == [("lot", "str")]
+
+
+def test_lot_weighed_quantity_fields():
+	lot = fields_of("Lot")
+	for fieldname, label in (
+		("weighed_qty_kg", "Weighed Quantity (kg)"),
+		("weight_difference_kg", "Weight Difference (kg)"),
+		("weighing_deduction_kg", "Weighing Deduction (kg)"),
+	):
+		field = lot[fieldname]
+		assert field["fieldtype"] == "Float" and field["label"] == label, fieldname
+		assert field["read_only"] == 1 and field["no_copy"] == 1 and field.get("description"), fieldname
+	order = DOCTYPES["Lot"]["field_order"]
+	assert order.index("declared_qty_kg") < order.index("weighed_qty_kg") < order.index("section_origin")

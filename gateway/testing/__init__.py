@@ -86,7 +86,7 @@ class Mosquitto:
 		self.proc = subprocess.Popen(
 			[self.binary, "-c", str(self.conf)], stdout=log, stderr=subprocess.STDOUT
 		)
-		wait_for(lambda: port_open(self.port), 10, what=f"mosquitto on port {self.port}")
+		wait_for(lambda: port_open(self.port), 30, what=f"mosquitto on port {self.port}")
 		return self
 
 	def stop(self) -> None:

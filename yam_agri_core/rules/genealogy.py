@@ -51,10 +51,12 @@ class TreeBalance:
 	shipped_kg: float
 	on_hand_kg: float
 	loss_kg: float
+	#: Taken off the lots' available quantities because the scale found less than declared.
+	weighing_deduction_kg: float = 0.0
 
 	@property
 	def accounted_kg(self) -> float:
-		return round_kg(self.shipped_kg + self.on_hand_kg + self.loss_kg)
+		return round_kg(self.shipped_kg + self.on_hand_kg + self.loss_kg + self.weighing_deduction_kg)
 
 	@property
 	def unaccounted_kg(self) -> float:
@@ -67,12 +69,14 @@ class TreeBalance:
 
 @dataclass(frozen=True)
 class TreeLot:
-	"""A lot of a genealogy: declared and available now, and whether it has shipped."""
+	"""A lot of a genealogy: declared and available now, whether it has shipped, and what weighing took
+	off its available quantity (``rules.weighed``)."""
 
 	name: str
 	declared_qty_kg: float
 	available_qty_kg: float
 	shipped: bool
+	weighing_deduction_kg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,9 @@ def tree_balance(lots: Sequence[TreeLot], moves: Sequence[TreeMove], losses: dic
 	the tree (sources may lie outside the tree: grain of other lots merged in), ``losses`` those
 	transfers' process losses. Grain *entering* the tree is each lot's declared quantity less what
 	transfers of the tree put into it, plus what those transfers took from lots outside the tree. It
-	must equal what shipped (the available quantity of Shipped lots), what is on hand (the others)
-	and the losses; the difference is grain nobody accounted for (a quantity edited by hand).
+	must equal what shipped (the available quantity of Shipped lots), what is on hand (the others),
+	the losses and what the scale found missing (the lots' weighing deductions); the difference is
+	grain nobody accounted for (a quantity edited by hand).
 	"""
 	in_tree = {lot.name for lot in lots}
 	received: dict[str, float] = {}
@@ -112,6 +117,7 @@ def tree_balance(lots: Sequence[TreeLot], moves: Sequence[TreeMove], losses: dic
 		shipped_kg=round_kg(shipped),
 		on_hand_kg=round_kg(on_hand),
 		loss_kg=round_kg(sum(losses.values())),
+		weighing_deduction_kg=round_kg(sum(lot.weighing_deduction_kg for lot in lots)),
 	)
 
 

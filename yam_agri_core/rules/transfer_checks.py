@@ -2,7 +2,9 @@
 
 Shapes (``validate_shape``):
 
-- **Split**: exactly one source, at least two destinations.
+- **Split**: exactly one source, at least one destination. A split need not take the whole source:
+  what it does not take stays in the source lot (its available quantity falls by what was taken), so
+  taking 1,500 kg of a 3,000 kg lot into one new shipment lot is a Split with one destination.
 - **Merge**: at least two sources, exactly one destination. Every source and an existing destination
   are the same crop *and* the same variety (where a variety is recorded): a merge keeps a lot's
   identity.
@@ -40,8 +42,8 @@ from yam_agri_core.rules.transfers import (
 
 
 def validate_shape(transfer_type: str | None, sources: int, destinations: int) -> None:
-	"""Split: 1 source, ≥ 2 destinations. Merge: ≥ 2 sources, 1 destination. Blend: ≥ 2 sources, ≥ 1
-	destination."""
+	"""Split: 1 source, ≥ 1 destination (the rest stays in the source). Merge: ≥ 2 sources, 1
+	destination. Blend: ≥ 2 sources, ≥ 1 destination."""
 	if transfer_type not in TRANSFER_TYPES:
 		raise RuleError(
 			Kind.VALIDATION,
@@ -49,11 +51,11 @@ def validate_shape(transfer_type: str | None, sources: int, destinations: int) -
 			transfer_type or "",
 			field="transfer_type",
 		)
-	if transfer_type == SPLIT and (sources != 1 or destinations < 2):
+	if transfer_type == SPLIT and (sources != 1 or destinations < 1):
 		raise RuleError(
 			Kind.VALIDATION,
 			_(
-				"A Split takes exactly one source lot into two or more destination lots; this one has {0} and {1}"
+				"A Split takes exactly one source lot into one or more destination lots; this one has {0} and {1}"
 			),
 			sources,
 			destinations,

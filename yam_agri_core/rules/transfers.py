@@ -1,7 +1,8 @@
 """Lot transfers: splitting, merging and blending lots.
 
 A transfer takes grain out of one or more *source* lots and puts it into one or more *destination*
-lots (existing ones, or new ones created when the transfer is submitted), less a process loss.
+lots (existing ones, or new ones created when the transfer is submitted), less a process loss. A
+source gives the quantity on its row, not necessarily all it holds: what is not taken stays in it.
 
 This module holds what a transfer is made of (its types, the lines of its two tables, the lots'
 states, quantities to the gram) and what submitting one creates. The checks of a transfer are in
@@ -49,6 +50,8 @@ class LotState:
 	variety: str | None = None
 	season: str | None = None
 	supplier: str | None = None
+	#: Net of the lot's submitted Inbound scale tickets (0: not weighed), see ``rules.weighed``.
+	weighed_qty_kg: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,24 @@ class TestTicketImport(TicketImportCase):
 		self.assertEqual((ticket.expected_net_kg, ticket.device), (3000, self.scale))
 		self.assertEqual(frappe.db.get_value("Scale Ticket", first["ticket"], "docstatus"), 1)
 
+	def test_each_lot_of_the_file_is_weighed_once(self):
+		"""Two trucks of one lot in a file: the lot's weighed quantity is both nets, settled once (one
+		timeline note for the file, not one per ticket), and the available quantity follows the scale."""
+		lot = make_lot(self.site, 6000).name
+		result = import_scale_tickets(
+			self.site,
+			self.csv(
+				self.row(unique("T"), lot=lot), self.row(unique("T"), gross="12900", net="2900", lot=lot)
+			),
+		)
+		self.assertEqual(len(result["imported"]), 2, result["rejected"])
+		weighed = frappe.db.get_value("Lot", lot, ["weighed_qty_kg", "available_qty_kg"], as_dict=True)
+		self.assertEqual((weighed.weighed_qty_kg, weighed.available_qty_kg), (5900, 5900))
+		notes = frappe.get_all(
+			"Comment", filters={"reference_doctype": "Lot", "reference_name": lot, "comment_type": "Info"}
+		)
+		self.assertEqual(len(notes), 1)
+
 	def test_importing_the_same_file_twice_adds_nothing(self):
 		numbers = [unique("T"), unique("T")]
 		content = self.csv(self.row(numbers[0]), self.row(numbers[1], gross="12200", net="2200"))

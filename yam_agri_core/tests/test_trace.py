@@ -8,6 +8,7 @@ from yam_agri_core.tests.utils import (
 	TEST_IGNORE,
 	make_certificate,
 	make_nc,
+	make_qc_test,
 	make_site,
 	make_stored_lot,
 	make_ticket,
@@ -76,6 +77,10 @@ class TestTrace(FrappeTestCase):
 		).name
 		cls.certificate = make_certificate(cls.a, lot=lots["F1"]).name
 		cls.nc = make_nc(cls.b, lot=lots["K1"]).name
+		cls.qc_f1 = make_qc_test(lots["F1"], "Moisture", 12.5).name
+		cls.qc_draft = make_qc_test(lots["F1"], "Moisture", 15.0, submit=False).name
+		cls.qc_k1 = make_qc_test(lots["K1"], "Moisture", 13.0).name
+		cls.qc_s1 = make_qc_test(lots["S1"], "Visual", None, result="Pass").name
 		cls.user_a = make_user(ROLES, [cls.a], "trace-a")
 		cls.user_b = make_user(ROLES, [cls.b], "trace-b")
 		cls.nobody = make_user(ROLES, [], "trace-none")
@@ -254,3 +259,44 @@ class TestTrace(FrappeTestCase):
 		result = genealogy.as_dict()
 		self.assertTrue(result["truncated"])
 		self.assertEqual(max(node["depth"] for node in result["nodes"].values()), 2)
+
+	def test_both_traces_list_qc_tests_of_every_lot(self):
+		L = self.lots
+		backward = trace_backward(L["S1"])
+		(f1_test,) = backward["nodes"][L["F1"]]["qc_tests"]  # the draft is not a result
+		self.assertEqual(
+			(f1_test["name"], f1_test["test_type"], f1_test["result"], f1_test["value"], f1_test["unit"]),
+			(self.qc_f1, "Moisture", "Pass", 12.5, "%"),
+		)
+		self.assertEqual(str(f1_test["test_date"]), frappe.utils.today())
+		self.assertEqual([t["name"] for t in backward["nodes"][L["S1"]]["qc_tests"]], [self.qc_s1])
+		self.assertEqual(backward["nodes"][L["M1"]]["qc_tests"], [])
+		forward = trace_forward(L["F1"])
+		self.assertEqual([t["name"] for t in forward["nodes"][L["F1"]]["qc_tests"]], [self.qc_f1])
+		self.assertEqual([t["name"] for t in forward["nodes"][L["K1"]]["qc_tests"]], [self.qc_k1])
+		self.assertEqual([t["name"] for t in forward["nodes"][L["S1"]]["qc_tests"]], [self.qc_s1])
+		self.assertNotIn(self.qc_draft, frappe.as_json(forward))
+
+	def test_a_lot_of_a_site_not_granted_shows_no_qc_tests(self):
+		L = self.lots
+		with self.set_user(self.user_a):
+			forward = trace_forward(L["F1"])
+			recall = get_mock_recall(L["F1"])
+		for node in forward["nodes"].values():
+			if node["restricted"]:
+				self.assertNotIn("qc_tests", node)
+		self.assertEqual([t["name"] for t in forward["nodes"][L["F1"]]["qc_tests"]], [self.qc_f1])
+		for text in (frappe.as_json(forward), frappe.as_json(recall)):
+			self.assertNotIn(self.qc_k1, text)
+		with self.set_user(self.user_b):
+			backward = trace_backward(L["K1"])
+		self.assertEqual([t["name"] for t in backward["nodes"][L["K1"]]["qc_tests"]], [self.qc_k1])
+		self.assertNotIn(self.qc_f1, frappe.as_json(backward))
+
+	def test_mock_recall_lists_qc_tests(self):
+		recall = get_mock_recall(self.lots["F1"])
+		rows = {row["lot"]: row for row in recall["lots"]}
+		self.assertIn("Moisture: Pass 12.5 %", rows[self.lots["F1"]]["qc_summary"])
+		self.assertEqual([t["name"] for t in rows[self.lots["K1"]]["qc_tests"]], [self.qc_k1])
+		columns, *_ = run_mock_recall({"lot": self.lots["F1"]})
+		self.assertIn("qc_summary", [c["fieldname"] for c in columns])

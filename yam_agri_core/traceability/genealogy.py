@@ -5,7 +5,7 @@ parent of every destination lot of it, with the quantity ``destination × source
 (``yam_agri_core.rules.genealogy.edge_qty``). Each direction is read with ONE recursive query that
 collects the lots reached (each with its generation: the shortest distance from the starting lot)
 and the edges between them; the lots' data and the records that touch them (scale tickets,
-certificates, nonconformances, storage bins) are read with one set-based query each.
+QC tests, certificates, nonconformances, storage bins) are read with one set-based query each.
 
 Cycles (grain poured back into a lot it came from) and runaway genealogies stop at
 ``MAX_TRACE_DEPTH`` generations: the recursion keeps one row per (lot, generation), never one per path.
@@ -39,6 +39,9 @@ LOT_FIELDS = (
 	"season",
 	"declared_qty_kg",
 	"available_qty_kg",
+	"weighed_qty_kg",
+	"weight_difference_kg",
+	"weighing_deduction_kg",
 	"supplier",
 	"customer",
 	"storage_bin",
@@ -163,8 +166,9 @@ class Genealogy:
 	# --- touching records --------------------------------------------------------------------------
 
 	def touching_records(self) -> dict[str, dict[str, list]]:
-		"""Scale tickets, certificates, nonconformances and storage bins of the visible lots, read
-		through the user's permissions (one query each)."""
+		"""Scale tickets, QC tests, certificates, nonconformances and storage bins of the visible lots,
+		read through the user's permissions (one query each). QC tests are the submitted ones: a draft
+		is not a result yet and a cancelled one was withdrawn."""
 		names = sorted(self.visible & set(self.lots))
 		touching: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
 		if not names:
@@ -175,6 +179,12 @@ class Genealogy:
 				"Scale Ticket",
 				["name", "lot", "ticket_no", "direction", "net_kg", "ticket_datetime", "mismatch_flag"],
 				{"docstatus": ["<", 2]},
+			),
+			(
+				"qc_tests",
+				"QC Test",
+				["name", "lot", "test_type", "result", "value", "unit", "test_date"],
+				{"docstatus": 1},
 			),
 			(
 				"certificates",
@@ -214,6 +224,7 @@ class Genealogy:
 			"label": name,
 			**{f: row.get(f) for f in LOT_FIELDS if f != "name"},
 			"scale_tickets": touching.get(name, {}).get("scale_tickets", []),
+			"qc_tests": touching.get(name, {}).get("qc_tests", []),
 			"certificates": touching.get(name, {}).get("certificates", []),
 			"nonconformances": touching.get(name, {}).get("nonconformances", []),
 			"storage_bins": touching.get(name, {}).get("storage_bins", []),

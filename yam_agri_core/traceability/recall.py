@@ -54,8 +54,10 @@ class MockRecall:
 			if g.site_visible(info.site):
 				via[far].add(transfer)
 		outbound: dict[str, list] = defaultdict(list)
+		qc_tests: dict[str, list] = defaultdict(list)
 		for name, records in g.touching_records().items():
 			outbound[name] = [t for t in records.get("scale_tickets", []) if t.get("direction") == "Outbound"]
+			qc_tests[name] = records.get("qc_tests", [])
 		rows = []
 		for name in sorted(g.depth, key=lambda n: (g.depth[n], n)):
 			lot = g.lots.get(name) or frappe._dict()
@@ -84,6 +86,10 @@ class MockRecall:
 						"via_transfers": ", ".join(sorted(via.get(name, ()))),
 						"outbound_tickets": ", ".join(t["name"] for t in tickets),
 						"outbound_net_kg": round_kg(sum(flt(t.get("net_kg")) for t in tickets)),
+						"weighed_qty_kg": flt(lot.get("weighed_qty_kg")),
+						"weight_difference_kg": flt(lot.get("weight_difference_kg")),
+						"qc_tests": qc_tests.get(name, []),
+						"qc_summary": qc_summary(qc_tests.get(name, [])),
 					}
 				)
 			else:
@@ -99,6 +105,7 @@ class MockRecall:
 				declared_qty_kg=flt(row.declared_qty_kg),
 				available_qty_kg=flt(row.available_qty_kg),
 				shipped=row.status == SHIPPED,
+				weighing_deduction_kg=flt(row.weighing_deduction_kg),
 			)
 			for name, row in g.lots.items()
 		]
@@ -109,6 +116,7 @@ class MockRecall:
 			"shipped_kg": tree.shipped_kg,
 			"on_hand_kg": tree.on_hand_kg,
 			"loss_kg": tree.loss_kg,
+			"weighing_deduction_kg": tree.weighing_deduction_kg,
 			"unaccounted_kg": tree.unaccounted_kg,
 			"balanced": int(tree.balanced),
 			"transfers": [
@@ -135,3 +143,19 @@ class MockRecall:
 			"shipments": [row for row in rows if row["is_shipment"]],
 			"mass_balance": self.balance(),
 		}
+
+
+def qc_summary(tests: list[dict]) -> str:
+	"""A lot's QC tests in one cell of the report: type, result, value and date of each."""
+	parts = []
+	for test in tests:
+		value = f" {flt(test.get('value')):g}{(' ' + test['unit']) if test.get('unit') else ''}"
+		parts.append(
+			_("{0}: {1}{2} on {3}").format(
+				_(test.get("test_type") or ""),
+				_(test.get("result") or "") or _("No result"),
+				value if test.get("value") or test.get("unit") else "",
+				test.get("test_date") or "",
+			)
+		)
+	return "; ".join(parts)

@@ -28,6 +28,7 @@ from yam_agri_core.permissions import user_has_site
 from yam_agri_core.rule_bridge import throw_rule_error, translate_rule_error
 from yam_agri_core.rules.messages import RuleError, RuleErrors
 from yam_agri_core.rules.ticket_import import ParsedFile, TicketRow, parse_ticket_file, ticket_values
+from yam_agri_core.traceability.doctype.lot.lot import settle_weighed_quantity
 
 #: Files with more rows than this run as a background job (Desk) instead of within the request.
 BACKGROUND_ROWS = 500
@@ -127,6 +128,7 @@ def run_import(
 	existing = existing_tickets(site, [row.ticket_no for row in parsed.rows])
 	declared = declared_quantities(row.lot for row in parsed.rows if row.lot and row.expected_net_kg is None)
 	mismatched: list[dict] = []
+	weighed_lots: set[str] = set()
 	total = len(parsed.rows)
 	with store.memoized():
 		for done, row in enumerate(parsed.rows, start=1):
@@ -138,10 +140,14 @@ def run_import(
 				result["rejected" if "error" in outcome else "imported"].append(outcome)
 				if outcome.get("mismatch_flag") and not dry_run:
 					mismatched.append(outcome["_doc"])
+				if "error" not in outcome and outcome["_doc"].weighs_a_lot():
+					weighed_lots.add(outcome["_doc"].lot)
 			if commit_every and done % commit_every == 0:
+				settle_lots(weighed_lots, dry_run, import_batch)
 				end_chunk(dry_run)
 			if progress and (done % PROGRESS_EVERY == 0 or done == total):
 				progress(done, total)
+	settle_lots(weighed_lots, dry_run, import_batch)
 	if mismatched:
 		alert_import_mismatches(site, mismatched, import_batch)
 	for outcome in result["imported"]:
@@ -154,6 +160,18 @@ def run_import(
 		file_format=parsed.file_format,
 	)
 	return result
+
+
+def settle_lots(lots: set[str], dry_run: bool, import_batch: str | None) -> None:
+	"""Each lot the file weighed is settled once (``rules.weighed``: weighed quantity, difference,
+	deduction, one timeline comment), not once per ticket; lots in name order, as transfers lock them."""
+	if not dry_run:
+		reason = (
+			_("Scale Ticket Import {0}").format(import_batch) if import_batch else _("Scale ticket import")
+		)
+		for lot in sorted(lots):
+			settle_weighed_quantity(lot, reason)
+	lots.clear()
 
 
 def end_chunk(dry_run: bool) -> None:
@@ -186,6 +204,7 @@ def import_row(
 			}
 		)
 		doc.flags.defer_mismatch_alert = True  # one digest for the file (alerts/imports.py)
+		doc.flags.defer_lot_settlement = True  # each lot settled once for the file (settle_lots)
 		doc.flags.notify_update = False  # no realtime event per imported ticket
 		doc.insert()
 	except RuleError as error:

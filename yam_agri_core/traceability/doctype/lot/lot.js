@@ -20,6 +20,7 @@ frappe.ui.form.on("Lot", {
 
 	refresh(frm) {
 		if (frm.is_new()) return;
+		yam_weighing_headline(frm);
 		const is_qm = frappe.user.has_role("Quality Manager");
 		(LOT_NEXT_STATUS[frm.doc.status] || []).forEach((status) => {
 			if (LOT_QUALITY_DECISIONS.includes(status) && !is_qm) return;
@@ -40,6 +41,35 @@ frappe.ui.form.on("Lot", {
 		});
 	},
 });
+
+// Weighed quantity: say on the form when the scale found a difference the lot could not absorb.
+function yam_weighing_headline(frm) {
+	const doc = frm.doc;
+	frm.dashboard.clear_headline(); // show_message appends: one headline at a time
+	if (!flt(doc.weighed_qty_kg)) return;
+	const shortfall = Math.max(0, -flt(doc.weight_difference_kg));
+	const missing = flt(shortfall - flt(doc.weighing_deduction_kg), 3);
+	if (missing > 0) {
+		frm.dashboard.set_headline(
+			__(
+				"The scale found {0} kg less than declared; {1} kg of it had already left this lot by transfers and could not be deducted",
+				[format_number(shortfall, null, 3), format_number(missing, null, 3)]
+			),
+			"red"
+		);
+	} else if (flt(doc.weight_difference_kg, 3)) {
+		frm.dashboard.set_headline(
+			flt(doc.weight_difference_kg) < 0
+				? __("The scale found {0} kg less than declared; the available quantity was lowered by as much", [
+						format_number(shortfall, null, 3),
+				  ])
+				: __("The scale found {0} kg more than declared; the surplus is not available until the declared quantity is corrected", [
+						format_number(flt(doc.weight_difference_kg), null, 3),
+				  ]),
+			"orange"
+		);
+	}
+}
 
 // Traceability: backward and forward genealogy of the lot, and the mock recall report.
 frappe.ui.form.on("Lot", {
@@ -98,6 +128,14 @@ function yam_trace_html(trace, direction) {
 				format_number(node.declared_qty_kg || 0),
 			]),
 		];
+		if (flt(node.weighed_qty_kg)) {
+			parts.push(
+				__("weighed {0} kg ({1} kg)", [
+					format_number(node.weighed_qty_kg),
+					(flt(node.weight_difference_kg) > 0 ? "+" : "") + format_number(node.weight_difference_kg || 0),
+				])
+			);
+		}
 		if (node.supplier) parts.push(__("Supplier: {0}", [esc(node.supplier)]));
 		if (node.customer) parts.push(__("Customer: {0}", [esc(node.customer)]));
 		const records = [];
@@ -105,6 +143,18 @@ function yam_trace_html(trace, direction) {
 		(node.scale_tickets || []).forEach((t) =>
 			records.push(__("Scale Ticket {0} ({1} kg, {2})", [esc(t.name), format_number(t.net_kg || 0), __(t.direction)]))
 		);
+		(node.qc_tests || []).forEach((q) => {
+			const value = flt(q.value) || q.unit ? ` ${format_number(q.value || 0)}${q.unit ? " " + esc(q.unit) : ""}` : "";
+			records.push(
+				__("QC Test {0} ({1}: {2}{3}, {4})", [
+					esc(q.name),
+					esc(__(q.test_type || "")),
+					esc(q.result ? __(q.result) : __("No result")),
+					value,
+					esc(frappe.datetime.str_to_user(q.test_date) || ""),
+				])
+			);
+		});
 		(node.certificates || []).forEach((c) =>
 			records.push(__("Certificate {0} ({1}, {2})", [esc(c.name), esc(__(c.cert_type)), esc(__(c.status))]))
 		);

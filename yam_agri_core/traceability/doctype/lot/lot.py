@@ -6,13 +6,15 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import getdate, today
+from frappe.query_builder.functions import Sum
+from frappe.utils import flt, getdate, now, today
 
 from yam_agri_core import store
 from yam_agri_core.exceptions import LinkedRecordsExistError
 from yam_agri_core.quality.dispatch_gate import check_lot_dispatch
 from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced, session_roles
-from yam_agri_core.rules import dispatch, lots
+from yam_agri_core.rules import dispatch, lots, weighed
+from yam_agri_core.rules.transfers import format_kg, round_kg
 
 
 class Lot(Document):
@@ -40,11 +42,15 @@ class Lot(Document):
 		storage_bin: DF.Link | None
 		supplier: DF.Link | None
 		variety: DF.Data | None
+		weighed_qty_kg: DF.Float
+		weighing_deduction_kg: DF.Float
+		weight_difference_kg: DF.Float
 
 	# end: auto-generated types
 	def validate(self):
 		with rules_enforced():
 			self.set_initial_available_qty()
+			self.settle_weighing_after_declared_edit()
 			self.validate_quantities()
 			self.validate_dates()
 			self.validate_season()
@@ -56,6 +62,28 @@ class Lot(Document):
 		self.available_qty_kg = lots.initial_available_qty(
 			self.declared_qty_kg, self.available_qty_kg, self.is_new()
 		)
+
+	def settle_weighing_after_declared_edit(self):
+		"""Correcting the declared quantity of a weighed lot (a Quality Manager settling a surplus or a
+		shortfall with the supplier) moves what it has on paper by as much, and the weighing is
+		recomputed (``rules.weighed``). An available quantity typed in the same save is kept as typed."""
+		before = self.get_doc_before_save()
+		if self.is_new() or not before or not flt(self.weighed_qty_kg):
+			return
+		change = round_kg(flt(self.declared_qty_kg) - flt(before.declared_qty_kg))
+		if not change:
+			return
+		available = flt(self.available_qty_kg)
+		if round_kg(available) == round_kg(before.available_qty_kg):
+			available += change
+		result = weighed.settle(
+			declared_qty_kg=flt(self.declared_qty_kg),
+			available_qty_kg=available,
+			weighing_deduction_kg=flt(before.weighing_deduction_kg),
+			weighed_qty_kg=flt(self.weighed_qty_kg),
+			added_by_transfers_kg=added_by_transfers(self.name),
+		)
+		self.update(weighing_values(result))
 
 	def validate_quantities(self):
 		lots.validate_quantities(self.declared_qty_kg, self.available_qty_kg)
@@ -111,3 +139,111 @@ def set_lot_status(lot: str, status: str) -> str:
 	doc.status = status
 	doc.save()
 	return doc.status
+
+
+# --- weighed quantity ------------------------------------------------------------------------------
+
+
+def lock_lot(lot: str | None) -> None:
+	"""Lock the lot's row until the transaction ends. A ticket takes it before its own row is locked,
+	so tickets of one lot queue here instead of deadlocking on each other's rows (the weighed quantity
+	is then summed with a locking read, which waits for rows other transactions hold)."""
+	if lot:
+		Lot = frappe.qb.DocType("Lot")
+		frappe.qb.from_(Lot).select(Lot.name).where(Lot.name == lot).for_update().run()
+
+
+def settle_weighed_quantity(lot: str, reason: str | None = None) -> None:
+	"""Recompute the lot's weighed quantity from its tickets (one aggregate) and apply ``rules.weighed``
+	to the locked row: idempotent, so a retried submit lands on the same figures."""
+	Lot = frappe.qb.DocType("Lot")
+	rows = (
+		frappe.qb.from_(Lot)
+		.select(
+			Lot.declared_qty_kg,
+			Lot.available_qty_kg,
+			Lot.weighed_qty_kg,
+			Lot.weight_difference_kg,
+			Lot.weighing_deduction_kg,
+		)
+		.where(Lot.name == lot)
+		.for_update()
+		.run(as_dict=True)
+	)
+	if not rows:
+		return
+	row = rows[0]
+	result = weighed.settle(
+		declared_qty_kg=flt(row.declared_qty_kg),
+		available_qty_kg=flt(row.available_qty_kg),
+		weighing_deduction_kg=flt(row.weighing_deduction_kg),
+		weighed_qty_kg=inbound_net_of_lot(lot),
+		added_by_transfers_kg=added_by_transfers(lot),
+	)
+	values = weighing_values(result)
+	if all(round_kg(row[field]) == round_kg(value) for field, value in values.items()):
+		return
+	query = frappe.qb.update(Lot).set(Lot.modified, now()).set(Lot.modified_by, frappe.session.user)
+	for field, value in values.items():
+		query = query.set(Lot[field], value)
+	query.where(Lot.name == lot).run()
+	comment_on_weighing(lot, flt(row.available_qty_kg), result, reason)
+
+
+def weighing_values(result: weighed.Weighing) -> dict[str, float]:
+	return {
+		"weighed_qty_kg": result.weighed_qty_kg,
+		"weight_difference_kg": result.weight_difference_kg,
+		"weighing_deduction_kg": result.weighing_deduction_kg,
+		"available_qty_kg": result.available_qty_kg,
+	}
+
+
+def inbound_net_of_lot(lot: str) -> float:
+	"""Net of the lot's submitted Inbound tickets, read with a locking read (the latest committed
+	tickets, not this transaction's older snapshot)."""
+	Ticket = frappe.qb.DocType("Scale Ticket")
+	total = (
+		frappe.qb.from_(Ticket)
+		.select(Sum(Ticket.net_kg))
+		.where((Ticket.lot == lot) & (Ticket.direction == "Inbound") & (Ticket.docstatus == 1))
+		.for_update()
+		.run()
+	)
+	return flt(total[0][0]) if total else 0.0
+
+
+def added_by_transfers(lot: str) -> float:
+	"""Grain submitted Lot Transfers added into the lot after it existed (rows that did not create it),
+	read with a locking read like the tickets."""
+	Row = frappe.qb.DocType("Lot Transfer Destination")
+	total = (
+		frappe.qb.from_(Row)
+		.select(Sum(Row.qty_kg))
+		.where((Row.lot == lot) & (Row.docstatus == 1) & (Row.lot_created == 0))
+		.for_update()
+		.run()
+	)
+	return flt(total[0][0]) if total else 0.0
+
+
+def comment_on_weighing(lot: str, available_before: float, result: weighed.Weighing, reason: str | None):
+	"""The lot's timeline says what the scale changed (raw updates leave no version behind)."""
+	if not result.weighed_qty_kg:
+		text = _("No submitted Inbound scale ticket left: available quantity {0} kg → {1} kg").format(
+			format_kg(available_before), format_kg(result.available_qty_kg)
+		)
+	else:
+		text = _("Weighed {0} kg ({1} kg against declared): available quantity {2} kg → {3} kg").format(
+			format_kg(result.weighed_qty_kg),
+			f"{result.weight_difference_kg:+,.3f}".rstrip("0").rstrip("."),
+			format_kg(available_before),
+			format_kg(result.available_qty_kg),
+		)
+		if result.unabsorbed_kg:
+			text += " · " + _(
+				"{0} kg of the shortfall had already left the lot by transfers and could not be deducted"
+			).format(format_kg(result.unabsorbed_kg))
+	if reason:
+		text = f"{reason}: {text}"
+	frappe.get_doc("Lot", lot).add_comment("Info", text)

@@ -23,6 +23,7 @@ from yam_agri_core.rule_bridge import rules_enforced
 from yam_agri_core.rules import transfer_checks, transfer_reversal, transfers
 from yam_agri_core.rules.transfers import DestinationLine, LotState, SourceLine
 from yam_agri_core.settings import get_setting
+from yam_agri_core.traceability.doctype.lot.lot import settle_weighed_quantity
 
 LOT_STATE_FIELDS = (
 	"name",
@@ -34,6 +35,7 @@ LOT_STATE_FIELDS = (
 	"variety",
 	"season",
 	"supplier",
+	"weighed_qty_kg",
 )
 
 
@@ -98,6 +100,7 @@ class LotTransfer(Document):
 	def on_cancel(self):
 		self.put_back_into_sources()
 		self.take_back_from_destinations()
+		self.settle_weighed_sources()
 
 	# --- steps of validate -------------------------------------------------------------------------
 
@@ -245,6 +248,15 @@ class LotTransfer(Document):
 		for row in self.source_lots:
 			add_to_lot(row.lot, available_kg=flt(row.qty_kg))
 
+	def settle_weighed_sources(self):
+		"""A weighed source gets back what the scale says is there: the grain put back meets the
+		shortfall the weighing could not deduct while the grain was out (``rules.weighed``)."""
+		reason = _("Lot Transfer {0} cancelled").format(self.name)
+		for row in self.source_lots:
+			state = self.lots.get(row.lot)
+			if state and state.weighed_qty_kg:
+				settle_weighed_quantity(row.lot, reason)
+
 	def take_back_from_destinations(self):
 		for row in self.destination_lots:
 			if row.lot_created:
@@ -319,6 +331,7 @@ def _lot_state(row: dict) -> LotState:
 		variety=row["variety"],
 		season=row["season"],
 		supplier=row["supplier"],
+		weighed_qty_kg=flt(row["weighed_qty_kg"]),
 	)
 
 

@@ -98,6 +98,69 @@ class TestLotTransfer(FrappeTestCase):
 			self.assertEqual(c.source_transfer, transfer.name)
 		self.assertTrue(all(row.lot_created for row in transfer.destination_lots))
 
+	def test_partial_split_leaves_the_rest_in_the_source(self):
+		"""1,500 kg of a 3,000 kg lot into one new shipment lot: the other 1,500 kg stay in it."""
+		lot = make_stored_lot(self.site, 3000, variety="Sonalika").name
+		transfer = make_transfer(
+			self.site, "Split", [(lot, 1500)], [{"qty_kg": 1500, "lot_type": "Shipment"}]
+		)
+		self.assertEqual(qty(lot), (3000, 1500))
+		self.assertEqual(transfer.source_lots[0].available_before_kg, 3000)
+		created = frappe.get_doc("Lot", transfer.destination_lots[0].lot)
+		self.assertEqual((created.declared_qty_kg, created.available_qty_kg), (1500, 1500))
+		self.assertEqual(
+			(created.lot_type, created.variety, created.source_transfer),
+			("Shipment", "Sonalika", transfer.name),
+		)
+		edges = [(e["source"], e["destination"], e["qty_kg"]) for e in trace_forward(lot)["edges"]]
+		self.assertEqual(edges, [(lot, created.name, 1500)])
+		# the source still holds grain: a second split takes from what is left, not more
+		with self.assertRaises(OverdrawError) as error:
+			make_transfer(self.site, "Split", [(lot, 1600)], [(None, 1600)])
+		self.assertIn("1,500 kg available", str(error.exception))
+		self.assertEqual(qty(lot), (3000, 1500))
+
+	def test_partial_split_with_a_loss_balances(self):
+		lot = make_stored_lot(self.site, 3000).name
+		with self.assertRaises(MassBalanceError):
+			make_transfer(self.site, "Split", [(lot, 1500)], [(None, 1490)])
+		transfer = make_transfer(self.site, "Split", [(lot, 1500)], [(None, 1490)], loss=10)
+		self.assertEqual((transfer.total_source_kg, transfer.total_destination_kg), (1500, 1490))
+		self.assertEqual(qty(lot), (3000, 1500))
+		self.assertEqual(qty(transfer.destination_lots[0].lot), (1490, 1490))
+		with self.assertRaises(MassBalanceError):  # 20 kg is more than 1 % of the 1,500 kg taken
+			make_transfer(self.site, "Split", [(lot, 1500)], [(None, 1480)], loss=20)
+
+	def test_cancelling_a_partial_split_restores_the_source(self):
+		lot = make_stored_lot(self.site, 3000).name
+		transfer = make_transfer(self.site, "Split", [(lot, 1500)], [(None, 1495)], loss=5)
+		created = transfer.destination_lots[0].lot
+		transfer.reload()
+		transfer.cancel()
+		self.assertEqual(qty(lot), (3000, 3000))
+		self.assertEqual(qty(created), (0, 0))
+
+	def test_the_whole_lot_into_one_destination(self):
+		lot = make_stored_lot(self.site, 3000).name
+		target = make_stored_lot(self.site, 1000).name
+		make_transfer(self.site, "Split", [(lot, 3000)], [(target, 3000)])
+		self.assertEqual(qty(lot), (3000, 0))
+		self.assertEqual(qty(target), (4000, 4000))
+		other = make_stored_lot(self.site, 2000).name
+		transfer = make_transfer(self.site, "Split", [(other, 2000)], [(None, 2000)])
+		self.assertEqual(qty(other), (2000, 0))
+		self.assertEqual(qty(transfer.destination_lots[0].lot), (2000, 2000))
+
+	def test_a_split_taking_more_than_available_is_refused_and_nothing_changes(self):
+		lot = make_stored_lot(self.site, 3000).name
+		before = row_counts()
+		with self.assertRaises(OverdrawError):
+			make_transfer(self.site, "Split", [(lot, 3500)], [(None, 3500)])
+		with self.assertRaises(YamValidationError):  # a split needs a destination
+			make_transfer(self.site, "Split", [(lot, 1500)], [])
+		self.assertEqual(row_counts(), before)
+		self.assertEqual(qty(lot), (3000, 3000))
+
 	def test_merge_into_an_existing_lot_balances(self):
 		a = make_stored_lot(self.site, 3000, variety="Sonalika").name
 		b = make_stored_lot(self.site, 2000, variety="Sonalika").name

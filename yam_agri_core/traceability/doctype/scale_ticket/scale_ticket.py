@@ -14,6 +14,7 @@ from yam_agri_core.alerts.events import alert_scale_ticket_mismatch
 from yam_agri_core.exceptions import DuplicateTicketError
 from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced
 from yam_agri_core.rules import settings, weighing
+from yam_agri_core.traceability.doctype.lot.lot import lock_lot, settle_weighed_quantity
 
 
 class ScaleTicket(Document):
@@ -38,6 +39,7 @@ class ScaleTicket(Document):
 		naming_series: DF.Literal["SCL-.YYYY.-.#####"]
 		net_kg: DF.Float
 		nonconformance: DF.Link | None
+		operator: DF.Data | None
 		site: DF.Link
 		tare_kg: DF.Float
 		ticket_datetime: DF.Datetime
@@ -55,9 +57,44 @@ class ScaleTicket(Document):
 		self.validate_same_site_links()
 		self.validate_unique_ticket_no()
 
+	def _submit(self):
+		"""Lock the lot before Frappe locks this ticket's row (``check_if_latest``): every submit and
+		cancel of a lot's tickets takes the lot first, so two of them queue instead of deadlocking."""
+		self.lock_weighed_lot()
+		return super()._submit()
+
+	def _cancel(self):
+		self.lock_weighed_lot()
+		return super()._cancel()
+
+	def before_submit(self):
+		self.lock_weighed_lot()  # a ticket inserted as submitted (REST, import) comes this way
+
 	def on_submit(self):
 		self.open_mismatch_nonconformance()
 		self.alert_quality_managers()
+		self.update_weighed_quantity_of_lot()
+
+	def on_cancel(self):
+		self.update_weighed_quantity_of_lot()
+
+	def weighs_a_lot(self) -> bool:
+		"""Inbound tickets weigh the grain a lot receives; Outbound ones weigh grain leaving."""
+		return bool(self.lot) and self.direction == "Inbound"
+
+	def lock_weighed_lot(self):
+		"""Take the lot's row lock before this ticket's row is written (see ``lot.lock_lot``)."""
+		if self.weighs_a_lot() and not self.flags.defer_lot_settlement:
+			lock_lot(self.lot)
+
+	def update_weighed_quantity_of_lot(self):
+		"""The lot's weighed quantity is the net of its submitted Inbound tickets (``rules.weighed``)."""
+		if self.weighs_a_lot() and not self.flags.defer_lot_settlement:
+			# an import sets ``flags.defer_lot_settlement`` and settles each of its lots once
+			reason = (
+				_("Scale Ticket {0} cancelled") if self.docstatus == 2 else _("Scale Ticket {0} submitted")
+			).format(self.name)
+			settle_weighed_quantity(self.lot, reason)
 
 	def clear_copied_nonconformance(self):
 		"""Only submitting links a nonconformance; a copy or an amendment starts without one."""

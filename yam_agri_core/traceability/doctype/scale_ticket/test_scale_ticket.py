@@ -13,7 +13,10 @@ from yam_agri_core.tests.utils import (
 	make_device,
 	make_lot,
 	make_site,
+	make_stored_lot,
 	make_ticket,
+	make_transfer,
+	make_user,
 	unique,
 )
 from yam_agri_core.traceability.doctype.scale_ticket.scale_ticket import ScaleTicket
@@ -197,5 +200,180 @@ class TestTicketNoGuard(FrappeTestCase):
 			self.assertEqual(len(refused), 1, results)
 			self.assertIn(f"Ticket No {ticket_no} is already used on site {site}", refused[0])
 			self.assertEqual(in_connections([landed]), [1])
+		finally:
+			in_connections([clean_up])
+
+
+def weighing_of(lot: str) -> tuple[float, float, float, float]:
+	"""(weighed, difference, deduction, available) of the lot, as stored."""
+	values = frappe.db.get_value(
+		"Lot",
+		lot,
+		["weighed_qty_kg", "weight_difference_kg", "weighing_deduction_kg", "available_qty_kg"],
+	)
+	return tuple(float(v) for v in values)
+
+
+class TestWeighedQuantity(FrappeTestCase):
+	"""A lot's weighed quantity is the net of its submitted Inbound tickets; a shortfall comes off
+	the available quantity (``rules.weighed``)."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		cls.site = make_site().name
+
+	def inbound(self, lot: str, net: float, **kwargs):
+		return make_ticket(self.site, 10000 + net, 10000, net, lot=lot, submit=True, **kwargs)
+
+	def test_two_trucks_then_one_cancelled(self):
+		lot = make_stored_lot(self.site, 3000).name
+		self.assertEqual(weighing_of(lot), (0, 0, 0, 3000))
+		first = self.inbound(lot, 1400)
+		# one truck of two weighed: only what the scale has seen is in the bin
+		self.assertEqual(weighing_of(lot), (1400, -1600, 1600, 1400))
+		second = self.inbound(lot, 1580)
+		self.assertEqual(weighing_of(lot), (2980, -20, 20, 2980))
+		first.reload()
+		first.cancel()
+		self.assertEqual(weighing_of(lot), (1580, -1420, 1420, 1580))
+		second.reload()
+		second.cancel()
+		self.assertEqual(weighing_of(lot), (0, 0, 0, 3000))
+		comments = frappe.get_all(
+			"Comment", {"reference_name": lot, "comment_type": "Info"}, pluck="content", order_by="creation"
+		)
+		self.assertEqual(len(comments), 4)
+		self.assertIn(first.name, comments[0])
+		self.assertIn("2,980", comments[1])
+
+	def test_outbound_and_draft_tickets_are_not_counted(self):
+		lot = make_stored_lot(self.site, 3000).name
+		self.inbound(lot, 2990)
+		make_ticket(self.site, 13000, 10000, 3000, lot=lot, direction="Outbound", submit=True)
+		make_ticket(self.site, 13000, 10000, 3000, lot=lot)  # a draft
+		self.assertEqual(weighing_of(lot), (2990, -10, 10, 2990))
+
+	def test_a_retried_submit_lands_on_the_same_figures(self):
+		lot = make_stored_lot(self.site, 3000).name
+		ticket = self.inbound(lot, 2950)
+		ticket.reload()
+		ticket.run_method("on_submit")
+		self.assertEqual(weighing_of(lot), (2950, -50, 50, 2950))
+
+	def test_a_surplus_is_recorded_but_not_made_available(self):
+		lot = make_stored_lot(self.site, 3000).name
+		self.inbound(lot, 3050)
+		self.assertEqual(weighing_of(lot), (3050, 50, 0, 3000))
+		# a Quality Manager settles it with the supplier: the declared quantity becomes 3050
+		doc = frappe.get_doc("Lot", lot)
+		doc.declared_qty_kg = 3050
+		doc.save()
+		self.assertEqual(weighing_of(lot), (3050, 0, 0, 3050))
+
+	def test_correcting_the_declared_quantity_of_a_short_lot(self):
+		lot = make_stored_lot(self.site, 3000).name
+		self.inbound(lot, 2950)
+		doc = frappe.get_doc("Lot", lot)
+		doc.declared_qty_kg = 2950
+		doc.save()
+		self.assertEqual(weighing_of(lot), (2950, 0, 0, 2950))
+
+	def test_weighed_after_a_partial_split(self):
+		lot = make_stored_lot(self.site, 3000).name
+		make_transfer(self.site, "Split", [(lot, 1500)], [(None, 1500)])
+		self.inbound(lot, 2950)
+		# 1500 left on paper, the scale found 50 kg less than declared: 1450 in the bin
+		self.assertEqual(weighing_of(lot), (2950, -50, 50, 1450))
+		lot_doc = frappe.get_doc("Lot", lot)
+		lot_doc.validate_quantities()  # 0 <= available <= declared still holds
+
+	def test_weighed_after_the_whole_lot_was_transferred(self):
+		lot = make_stored_lot(self.site, 3000).name
+		transfer = make_transfer(self.site, "Split", [(lot, 3000)], [(None, 3000)])
+		ticket = self.inbound(lot, 2900)
+		# never negative; the 100 kg the transfer took that were never there stay visible
+		self.assertEqual(weighing_of(lot), (2900, -100, 0, 0))
+		comment = frappe.get_all(
+			"Comment", {"reference_name": lot, "comment_type": "Info"}, pluck="content", limit=1
+		)[0]
+		self.assertIn("100 kg of the shortfall had already left the lot", comment)
+		# cancelling the transfer gives back what the scale says was there
+		transfer.reload()
+		transfer.cancel()
+		self.assertEqual(weighing_of(lot), (2900, -100, 100, 2900))
+		ticket.reload()
+		ticket.cancel()
+		self.assertEqual(weighing_of(lot), (0, 0, 0, 3000))
+
+	def test_grain_merged_in_later_is_not_compared_with_the_receipt(self):
+		lot = make_stored_lot(self.site, 3000, variety="Sonalika").name
+		other = make_stored_lot(self.site, 1000, variety="Sonalika").name
+		self.inbound(lot, 2950)
+		third = make_stored_lot(self.site, 500, variety="Sonalika").name
+		make_transfer(self.site, "Merge", [(other, 1000), (third, 500)], [(lot, 1500)])
+		self.assertEqual(weighing_of(lot), (2950, -50, 50, 4450))
+		late = self.inbound(lot, 10)  # a late sweep of the truck
+		self.assertEqual(weighing_of(lot), (2960, -40, 40, 4460))
+		late.reload()
+		late.cancel()
+		self.assertEqual(weighing_of(lot), (2950, -50, 50, 4450))
+
+	def test_a_scale_gateway_that_only_reads_lots_updates_the_weighed_quantity(self):
+		"""The weighbridge's API user submits tickets; it may not write lots, yet the lot is weighed."""
+		lot = make_stored_lot(self.site, 3000).name
+		gateway = make_user(["Sensor Gateway"], [self.site], "scale-gw")
+		with self.set_user(gateway):
+			self.assertFalse(frappe.has_permission("Lot", "write", lot))
+			make_ticket(self.site, 12950, 10000, 2950, lot=lot, submit=True)
+		self.assertEqual(weighing_of(lot), (2950, -50, 50, 2950))
+
+
+class TestConcurrentWeighing(FrappeTestCase):
+	"""Two clerks submit tickets of one lot at the same moment on two connections, one from a saved
+	draft (Desk) and one inserted as submitted (REST): both count, and neither deadlocks (each takes
+	the lot's lock before its own ticket's row)."""
+
+	def test_two_tickets_of_one_lot_at_once(self):
+		frappe.db.rollback()
+		site = make_site().name
+		lot = make_stored_lot(site, 3000).name
+		draft = make_ticket(site, 11400, 10000, 1400, lot=lot).name
+		frappe.db.commit()
+		barrier = threading.Barrier(2)
+
+		def submit_the_draft() -> str:
+			doc = frappe.get_doc("Scale Ticket", draft)
+			barrier.wait(timeout=30)
+			doc.submit()
+			return doc.name
+
+		def post_a_submitted_ticket() -> str:
+			doc = frappe.get_doc(
+				{
+					"doctype": "Scale Ticket",
+					"site": site,
+					"lot": lot,
+					"ticket_no": unique("T"),
+					"direction": "Inbound",
+					"gross_kg": 11580,
+					"tare_kg": 10000,
+					"expected_net_kg": 1580,
+					"docstatus": 1,
+				}
+			)
+			barrier.wait(timeout=30)
+			return doc.insert(ignore_permissions=True).name
+
+		def clean_up() -> None:
+			frappe.db.delete("Comment", {"reference_name": lot})
+			frappe.db.delete("Nonconformance", {"site": site})
+			frappe.db.delete("Scale Ticket", {"site": site})
+			frappe.db.delete("Lot", lot)
+			frappe.db.delete("Site", site)
+
+		try:
+			in_connections([submit_the_draft, post_a_submitted_ticket])
+			self.assertEqual(in_connections([lambda: weighing_of(lot)]), [(2980, -20, 20, 2980)])
 		finally:
 			in_connections([clean_up])

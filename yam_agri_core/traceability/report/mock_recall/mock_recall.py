@@ -54,6 +54,19 @@ def columns() -> list[dict]:
 		},
 		{"fieldname": "shipped_kg", "label": _("Shipped (kg)"), "fieldtype": "Float", "width": 110},
 		{
+			"fieldname": "weighed_qty_kg",
+			"label": _("Weighed Quantity (kg)"),
+			"fieldtype": "Float",
+			"width": 130,
+		},
+		{
+			"fieldname": "weight_difference_kg",
+			"label": _("Weight Difference (kg)"),
+			"fieldtype": "Float",
+			"width": 130,
+		},
+		{"fieldname": "qc_summary", "label": _("QC Tests"), "fieldtype": "Data", "width": 240},
+		{
 			"fieldname": "supplier",
 			"label": _("Supplier"),
 			"fieldtype": "Link",
@@ -107,9 +120,9 @@ def message(recall: dict) -> str:
 		)
 	if not balance["balanced"]:
 		lines.append(
-			_("{0} kg entered the tree but only {1} kg are shipped, on hand or lost").format(
-				balance["entered_kg"], round(balance["entered_kg"] - balance["unaccounted_kg"], 3)
-			)
+			_(
+				"{0} kg entered the tree but only {1} kg are shipped, on hand, lost or found missing by the scale"
+			).format(balance["entered_kg"], round(balance["entered_kg"] - balance["unaccounted_kg"], 3))
 		)
 	return "<br>".join(frappe.utils.escape_html(line) for line in lines)
 
@@ -125,6 +138,11 @@ def summary(recall: dict) -> list[dict]:
 		{"label": _("Shipped (kg)"), "value": balance["shipped_kg"], "datatype": "Float"},
 		{"label": _("On Hand (kg)"), "value": balance["on_hand_kg"], "datatype": "Float"},
 		{"label": _("Process Losses (kg)"), "value": balance["loss_kg"], "datatype": "Float"},
+		{
+			"label": _("Weighing Deduction (kg)"),
+			"value": balance["weighing_deduction_kg"],
+			"datatype": "Float",
+		},
 		{
 			"label": _("Unaccounted (kg)"),
 			"value": balance["unaccounted_kg"],
