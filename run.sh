@@ -24,6 +24,8 @@ source "$RUN_PARTS/restore.sh"  # restore
 source "$RUN_PARTS/stack.sh"    # up, down, build, logs, shell, status
 # shellcheck source=scripts/run/site.sh
 source "$RUN_PARTS/site.sh"     # bench, test, gateway-user
+# shellcheck source=scripts/run/field.sh
+source "$RUN_PARTS/field.sh"    # sensor
 # shellcheck source=scripts/run/offline.sh
 source "$RUN_PARTS/offline.sh"  # offline-save, offline-load
 
@@ -52,6 +54,12 @@ Site (the stack's backend container, or the native bench in local-bench mode):
   gateway-user EMAIL [SITE...]
                          create/refresh a Sensor Gateway API user for SITEs (default: all sites) and print
                          its API key and secret (uses the Administrator password: ADMIN_PASSWORD)
+
+Field hub (compose profile field):
+  sensor add DEVICE_ID   give a sensor its broker user (password: YAM_SENSOR_PASSWORD, or one is made
+                         and printed once), then restart the broker
+  sensor remove DEVICE_ID | sensor list
+  sensor status          the gateway's queue depth, oldest reading, last forward and dead letters
   help                   this text
 
 Local-bench mode: set YAM_BENCH_DIR=/path/to/frappe-bench and YAM_SITE=site.name; then bench, backup,
@@ -91,6 +99,7 @@ main() {
 	restore) cmd_restore "$@" ;;
 	prune) cmd_prune "$@" ;;
 	test) cmd_test "$@" ;;
+	sensor) cmd_sensor "$@" ;;
 	build) cmd_build "$@" ;;
 	offline-save) cmd_offline_save "$@" ;;
 	offline-load) cmd_offline_load "$@" ;;

@@ -13,6 +13,7 @@ from sim_support import DEVICES, ROOT, UNITS, VALID, FakeClient
 sys.path.insert(0, str(ROOT / "simulators"))
 
 import mock_iot
+import mqtt_mode
 import sim_loop
 import yam_sim_client as sim
 
@@ -146,31 +147,31 @@ def test_mqtt_payload_is_the_sensor_payload_of_the_issue():
 
 	r = mock_iot.Reading("TMP-SILO1-B1", "Temperature", "°C", 28.5)
 	when = dt.datetime(2026, 2, 23, 10, 0, tzinfo=dt.timezone.utc)
-	assert mock_iot.build_mqtt_payload(r, when) == {
+	assert mqtt_mode.build_mqtt_payload(r, when) == {
 		"metric": "temperature",
 		"value": 28.5,
 		"unit": "C",
 		"ts": "2026-02-23T10:00:00Z",
 	}
-	co2 = mock_iot.build_mqtt_payload(mock_iot.Reading("C", "CO2", "ppm", 640.0), when)
+	co2 = mqtt_mode.build_mqtt_payload(mock_iot.Reading("C", "CO2", "ppm", 640.0), when)
 	assert co2["metric"] == "co2" and co2["value"] == 640 and isinstance(co2["value"], int)
-	assert mock_iot.mqtt_topic("YEM-TAI-SILO-01", "TMP-1") == "yam/YEM-TAI-SILO-01/TMP-1/observation"
+	assert mqtt_mode.mqtt_topic("YEM-TAI-SILO-01", "TMP-1") == "yam/YEM-TAI-SILO-01/TMP-1/observation"
 
 
 def test_sensors_given_on_the_command_line():
-	assert mock_iot.parse_sensor("S1/TMP-1/temperature") == {
+	assert mqtt_mode.parse_sensor("S1/TMP-1/temperature") == {
 		"name": "TMP-1",
 		"site": "S1",
 		"device_type": "Temperature Sensor",
 		"is_active": 1,
 	}
-	assert mock_iot.parse_sensor("S1/M-1/grain_moisture")["device_type"] == "Moisture Sensor"
+	assert mqtt_mode.parse_sensor("S1/M-1/grain_moisture")["device_type"] == "Moisture Sensor"
 	for bad in ("S1/TMP-1", "S1/TMP-1/pressure", "//temperature"):
 		with pytest.raises(argparse.ArgumentTypeError):
-			mock_iot.parse_sensor(bad)
+			mqtt_mode.parse_sensor(bad)
 	args = mock_iot.parse_args(["--mqtt", "127.0.0.1:1883", "--sensor", "S1/TMP-1/temperature", "--once"])
 	assert args.mqtt == "127.0.0.1:1883" and args.sensor[0]["name"] == "TMP-1"
-	assert mock_iot.split_host_port("mosquitto:1883") == ("mosquitto", 1883)
+	assert mqtt_mode.split_host_port("mosquitto:1883") == ("mosquitto", 1883)
 
 
 class FakePublisher:
@@ -184,18 +185,20 @@ class FakePublisher:
 
 
 def test_mqtt_loop_publishes_one_message_per_sensor_per_round():
-	sensors = [mock_iot.parse_sensor(s) for s in ("S1/TMP-1/temperature", "S1/HUM-1/humidity")]
+	sensors = [mqtt_mode.parse_sensor(s) for s in ("S1/TMP-1/temperature", "S1/HUM-1/humidity")]
 	pub = FakePublisher()
-	simulation = mock_iot.MqttSensorSimulation(mock_iot.ReadingGenerator(random.Random(1)), pub)
+	simulation = mqtt_mode.MqttSensorSimulation(mock_iot.ReadingGenerator(random.Random(1)), pub)
 	stats = sim_loop.run_rounds(
-		sim.Config(count=3, interval=0), mock_iot.StaticDevices(sensors), simulation, sleep=lambda s: None
+		sim.Config(count=3, interval=0), mqtt_mode.StaticDevices(sensors), simulation, sleep=lambda s: None
 	)
 	assert stats.sent == 6 and len(pub.sent) == 6
 	assert {t for t, _ in pub.sent} == {"yam/S1/TMP-1/observation", "yam/S1/HUM-1/observation"}
 	assert all(p["ts"].endswith("Z") for _, p in pub.sent)
-	down = mock_iot.MqttSensorSimulation(mock_iot.ReadingGenerator(random.Random(1)), FakePublisher(ok=False))
+	down = mqtt_mode.MqttSensorSimulation(
+		mock_iot.ReadingGenerator(random.Random(1)), FakePublisher(ok=False)
+	)
 	stats = sim_loop.run_rounds(
-		sim.Config(count=1, interval=0), mock_iot.StaticDevices(sensors), down, sleep=lambda s: None
+		sim.Config(count=1, interval=0), mqtt_mode.StaticDevices(sensors), down, sleep=lambda s: None
 	)
 	assert stats.sent == 0 and stats.errors == 2
 
@@ -221,11 +224,14 @@ def test_mqtt_mode_against_a_real_broker_through_the_gateways_checks(tmp_path):
 		sub.connect("127.0.0.1", broker.port)
 		sub.loop_start()
 		wait_for(lambda: subscribed, 30, what="the subscription")
-		pub = mock_iot.MqttPublisher("127.0.0.1", broker.port, "yam-simulator", "sim-secret")
-		sensors = [mock_iot.parse_sensor("S1/TMP-1/temperature"), mock_iot.parse_sensor("S1/CO2-1/co2")]
-		simulation = mock_iot.MqttSensorSimulation(mock_iot.ReadingGenerator(random.Random(2)), pub)
+		pub = mqtt_mode.MqttPublisher("127.0.0.1", broker.port, "yam-simulator", "sim-secret")
+		sensors = [mqtt_mode.parse_sensor("S1/TMP-1/temperature"), mqtt_mode.parse_sensor("S1/CO2-1/co2")]
+		simulation = mqtt_mode.MqttSensorSimulation(mock_iot.ReadingGenerator(random.Random(2)), pub)
 		stats = sim_loop.run_rounds(
-			sim.Config(count=2, interval=0), mock_iot.StaticDevices(sensors), simulation, sleep=lambda s: None
+			sim.Config(count=2, interval=0),
+			mqtt_mode.StaticDevices(sensors),
+			simulation,
+			sleep=lambda s: None,
 		)
 		wait_for(lambda: len(got) == 4, 30, what="4 messages")
 		sub.loop_stop()

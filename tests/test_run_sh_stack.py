@@ -1,6 +1,7 @@
 """run.sh status, up, test, the offline image archive and gateway-user, against the fake docker stack."""
 
 import gzip
+import re
 
 import pytest
 from run_sh_support import ALL_SERVICES
@@ -150,3 +151,58 @@ def test_gateway_user_keeps_the_password_off_the_command_line(sandbox):
 	call = next(c for c in sandbox.docker_calls() if "exec" in c)
 	assert "adminpw" not in " ".join(call)
 	assert call[call.index("-e") + 1] == "YAM_ADMIN_PASSWORD"
+
+
+# --- the field hub: broker users of sensors -------------------------------------------------------------
+
+
+def test_sensor_add_keeps_the_password_off_every_command_line(sandbox):
+	sensors = sandbox.tmp / "sensors"
+	proc = sandbox.run(
+		"sensor", "add", "TMP-SILO1-B1", YAM_SENSOR_PASSWORD="s3cret-pw", YAM_SENSORS_DIR=sensors
+	)
+	assert proc.returncode == 0, proc.stderr
+	run = next(c for c in sandbox.docker_calls() if "run" in c)
+	assert "s3cret-pw" not in " ".join(run)
+	assert run[run.index("-e") + 1] == "YAM_SENSOR_PASSWORD"
+	assert run[run.index("-v") + 1] == f"{sensors}:/w"
+	assert {"--rm", "--no-deps", "mosquitto", "TMP-SILO1-B1"} <= set(run)
+	assert any("restart" in c and "mosquitto" in c for c in sandbox.docker_calls())
+	assert (sensors / "passwd").stat().st_mode & 0o077 == 0, "the password file is the owner's only"
+	assert "s3cret-pw" not in proc.stdout
+
+
+def test_sensor_add_without_a_password_makes_one_and_shows_it_once(sandbox):
+	proc = sandbox.run("sensor", "add", "TMP-2", YAM_SENSORS_DIR=sandbox.tmp / "sensors")
+	assert proc.returncode == 0, proc.stderr
+	shown = re.search(r"sensor TMP-2 password \(shown once; set it on the sensor\): (\S+)", proc.stdout)
+	assert shown and len(shown.group(1)) >= 20
+	assert shown.group(1) not in " ".join(" ".join(c) for c in sandbox.docker_calls())
+
+
+@pytest.mark.parametrize(
+	"args",
+	[
+		("sensor",),
+		("sensor", "add"),
+		("sensor", "add", "bad id;rm"),
+		("sensor", "frob"),
+		("sensor", "remove", "NOPE"),
+	],
+)
+def test_sensor_usage_errors(sandbox, args):
+	proc = sandbox.run(*args, YAM_SENSORS_DIR=sandbox.tmp / "sensors")
+	assert proc.returncode == 2, (args, proc.stderr)
+	assert "run.sh: error:" in proc.stderr and "fix:" in proc.stderr
+	assert not any("run" in c for c in sandbox.docker_calls())
+
+
+def test_sensor_list_and_remove(sandbox):
+	sensors = sandbox.tmp / "sensors"
+	sensors.mkdir()
+	(sensors / "passwd").write_text("TMP-2:$7$hash\nTMP-1:$7$hash\n")
+	proc = sandbox.run("sensor", "list", YAM_SENSORS_DIR=sensors)
+	assert (proc.returncode, proc.stdout.split()) == (0, ["TMP-1", "TMP-2"])
+	assert sandbox.run("sensor", "remove", "TMP-1", YAM_SENSORS_DIR=sensors).returncode == 0
+	run = next(c for c in sandbox.docker_calls() if "run" in c)
+	assert "mosquitto_passwd -D" in " ".join(run) and "TMP-1" in run

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Mosquitto of the field hub: the password file is made at each start from the sensors' file
-# (docker/mosquitto/passwd, kept by `bash run.sh sensor add`) plus the gateway's and the simulator's
+# (docker/mosquitto/sensors/passwd, kept by `bash run.sh sensor add DEVICE_ID`) plus the gateway's and the simulator's
 # passwords from .env (MQTT_GATEWAY_PASSWORD, MQTT_SIMULATOR_PASSWORD), then mosquitto runs in the foreground.
 set -eu
 PASSWD=/mosquitto/data/passwd
