@@ -28,7 +28,7 @@ from yam_agri_core.permissions import user_has_site
 from yam_agri_core.rule_bridge import throw_rule_error, translate_rule_error
 from yam_agri_core.rules.messages import RuleError, RuleErrors
 from yam_agri_core.rules.ticket_import import ParsedFile, TicketRow, parse_ticket_file, ticket_values
-from yam_agri_core.traceability.doctype.lot.lot import settle_weighed_quantity
+from yam_agri_core.traceability.doctype.lot.lot import add_weighing_notes, settle_weighed_quantity
 
 #: Files with more rows than this run as a background job (Desk) instead of within the request.
 BACKGROUND_ROWS = 500
@@ -169,8 +169,10 @@ def settle_lots(lots: set[str], dry_run: bool, import_batch: str | None) -> None
 		reason = (
 			_("Scale Ticket Import {0}").format(import_batch) if import_batch else _("Scale ticket import")
 		)
+		notes: list[tuple[str, str]] = []
 		for lot in sorted(lots):
-			settle_weighed_quantity(lot, reason)
+			settle_weighed_quantity(lot, reason, notes)
+		add_weighing_notes(notes)  # one insert for the file's timeline notes
 	lots.clear()
 
 

@@ -7,7 +7,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 from frappe.query_builder.functions import Sum
-from frappe.utils import flt, getdate, now, today
+from frappe.utils import flt, getdate, now, sanitize_html, today
 
 from yam_agri_core import store
 from yam_agri_core.exceptions import LinkedRecordsExistError
@@ -153,9 +153,12 @@ def lock_lot(lot: str | None) -> None:
 		frappe.qb.from_(Lot).select(Lot.name).where(Lot.name == lot).for_update().run()
 
 
-def settle_weighed_quantity(lot: str, reason: str | None = None) -> None:
+def settle_weighed_quantity(lot: str, reason: str | None = None, notes: list | None = None) -> None:
 	"""Recompute the lot's weighed quantity from its tickets (one aggregate) and apply ``rules.weighed``
-	to the locked row: idempotent, so a retried submit lands on the same figures."""
+	to the locked row: idempotent, so a retried submit lands on the same figures.
+
+	The timeline note goes on the lot at once, or, given ``notes``, is appended there as ``(lot, text)``
+	for :func:`add_weighing_notes` to write many at once (an import)."""
 	Lot = frappe.qb.DocType("Lot")
 	rows = (
 		frappe.qb.from_(Lot)
@@ -187,7 +190,11 @@ def settle_weighed_quantity(lot: str, reason: str | None = None) -> None:
 	for field, value in values.items():
 		query = query.set(Lot[field], value)
 	query.where(Lot.name == lot).run()
-	comment_on_weighing(lot, flt(row.available_qty_kg), result, reason)
+	text = weighing_note(flt(row.available_qty_kg), result, reason)
+	if notes is None:
+		add_weighing_notes([(lot, text)])
+	else:
+		notes.append((lot, text))
 
 
 def weighing_values(result: weighed.Weighing) -> dict[str, float]:
@@ -227,8 +234,8 @@ def added_by_transfers(lot: str) -> float:
 	return flt(total[0][0]) if total else 0.0
 
 
-def comment_on_weighing(lot: str, available_before: float, result: weighed.Weighing, reason: str | None):
-	"""The lot's timeline says what the scale changed (raw updates leave no version behind)."""
+def weighing_note(available_before: float, result: weighed.Weighing, reason: str | None) -> str:
+	"""What the scale changed, for the lot's timeline (raw updates leave no version behind)."""
 	if not result.weighed_qty_kg:
 		text = _("No submitted Inbound scale ticket left: available quantity {0} kg → {1} kg").format(
 			format_kg(available_before), format_kg(result.available_qty_kg)
@@ -246,4 +253,30 @@ def comment_on_weighing(lot: str, available_before: float, result: weighed.Weigh
 			).format(format_kg(result.unabsorbed_kg))
 	if reason:
 		text = f"{reason}: {text}"
-	frappe.get_doc("Lot", lot).add_comment("Info", text)
+	return text
+
+
+def add_weighing_notes(notes: list[tuple[str, str]]) -> None:
+	"""Info comments on the lots' timelines in one insert: what ``Document.add_comment`` writes for an
+	Info comment (sanitized content, the user as author); Info comments need no ``_comments`` cache."""
+	if not notes:
+		return
+	now_at, user = now(), frappe.session.user
+	fields = ["name", "creation", "modified", "owner", "modified_by", "comment_type"]
+	fields += ["reference_doctype", "reference_name", "content", "comment_email"]
+	rows = [
+		[
+			frappe.generate_hash(length=10),
+			now_at,
+			now_at,
+			user,
+			user,
+			"Info",
+			"Lot",
+			lot,
+			sanitize_html(text, always_sanitize=True),
+			user,
+		]
+		for lot, text in notes
+	]
+	frappe.db.bulk_insert("Comment", fields, rows)
