@@ -363,10 +363,15 @@ class Digest:
 	todo: str
 
 
-def sheet_message(doctype: str, name: str, write: Callable[[str], Sheet]) -> Message:
-	"""A message about ``doctype`` ``name``; ``write`` gives its sheet in a language (once per language)."""
+def sheet_message(
+	doctype: str, name: str, write: Callable[[str], Sheet], subject: Callable[[str], str] | None = None
+) -> Message:
+	"""A message about ``doctype`` ``name``; ``write`` gives its sheet in a language (once per language),
+	``subject`` the subject alone, without the sheet (the log's subject of an alert nobody receives)."""
 	write = functools.cache(write)
-	return Message(lambda lang: write(lang).subject, lambda lang: write(lang).html(), doctype, name)
+	return Message(
+		subject or (lambda lang: write(lang).subject), lambda lang: write(lang).html(), doctype, name
+	)
 
 
 def fact_headers(lang: str) -> tuple[str, str]:

@@ -192,4 +192,4 @@ def quarantine_message(batch: alerting.QuarantineBatch, minutes: int, late: bool
 			),
 		)
 
-	return delivery.sheet_message("Device", batch.device, sheet)
+	return delivery.sheet_message("Device", batch.device, sheet, subject)
