@@ -206,3 +206,40 @@ def test_grain_added_by_transfers_is_not_compared_with_the_receipt_tickets():
 		3950,
 	)
 	assert weighed.declared_at_receipt(4000, 1000) == 3000
+
+
+# --- a Quality Manager correcting the declared quantity of a weighed lot -------------------------------
+
+
+def resettle(**kw):
+	args = dict(
+		declared_before_kg=3000.0,
+		declared_kg=2950.0,
+		available_before_kg=2950.0,
+		available_kg=2950.0,
+		weighing_deduction_kg=50.0,
+		weighed_qty_kg=2950.0,
+		added_by_transfers_kg=0.0,
+	)
+	args.update(kw)
+	return weighed.resettle_after_declared_edit(**args)
+
+
+def test_settling_a_shortfall_by_lowering_the_declared_quantity_leaves_no_difference():
+	result = resettle()
+	assert result.values() == {
+		"weighed_qty_kg": 2950.0,
+		"weight_difference_kg": 0.0,
+		"weighing_deduction_kg": 0.0,
+		"available_qty_kg": 2950.0,
+	}
+
+
+def test_an_available_quantity_typed_in_the_same_save_is_not_moved_by_the_change():
+	# the typed 2,000 kg is kept as it is; the 50 kg deduction the correction makes unneeded comes back
+	assert resettle(available_kg=2000.0).available_qty_kg == 2050.0
+
+
+def test_nothing_to_resettle_without_a_weighing_or_a_change():
+	assert resettle(weighed_qty_kg=0.0) is None
+	assert resettle(declared_kg=3000.0) is None

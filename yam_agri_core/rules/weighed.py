@@ -37,6 +37,15 @@ class Weighing:
 	weighing_deduction_kg: float
 	available_qty_kg: float
 
+	def values(self) -> dict[str, float]:
+		"""The Lot fields this weighing sets."""
+		return {
+			"weighed_qty_kg": self.weighed_qty_kg,
+			"weight_difference_kg": self.weight_difference_kg,
+			"weighing_deduction_kg": self.weighing_deduction_kg,
+			"available_qty_kg": self.available_qty_kg,
+		}
+
 	@property
 	def unabsorbed_kg(self) -> float:
 		"""Shortfall the available quantity could not take (transfers took that grain already)."""
@@ -69,3 +78,31 @@ def settle(
 	difference = round_kg(weighed - declared_at_receipt(declared_qty_kg, added_by_transfers_kg))
 	deduction = round_kg(min(max(0.0, -difference), max(0.0, on_paper)))
 	return Weighing(weighed, difference, deduction, round_kg(max(0.0, on_paper - deduction)))
+
+
+def resettle_after_declared_edit(
+	*,
+	declared_before_kg: float,
+	declared_kg: float,
+	available_before_kg: float,
+	available_kg: float,
+	weighing_deduction_kg: float,
+	weighed_qty_kg: float,
+	added_by_transfers_kg: float,
+) -> Weighing | None:
+	"""A Quality Manager corrected the declared quantity of a weighed lot (settling a surplus or a
+	shortfall with the supplier): what the lot has on paper moves by as much, unless an available
+	quantity was typed in the same save (kept as typed), and the weighing is recomputed. ``None`` when
+	there is nothing to resettle (not weighed, or the declared quantity did not change)."""
+	change = round_kg(declared_kg - declared_before_kg)
+	if not weighed_qty_kg or not change:
+		return None
+	if round_kg(available_kg) == round_kg(available_before_kg):
+		available_kg += change
+	return settle(
+		declared_qty_kg=declared_kg,
+		available_qty_kg=available_kg,
+		weighing_deduction_kg=weighing_deduction_kg,
+		weighed_qty_kg=weighed_qty_kg,
+		added_by_transfers_kg=added_by_transfers_kg,
+	)

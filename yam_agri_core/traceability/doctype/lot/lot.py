@@ -64,26 +64,21 @@ class Lot(Document):
 		)
 
 	def settle_weighing_after_declared_edit(self):
-		"""Correcting the declared quantity of a weighed lot (a Quality Manager settling a surplus or a
-		shortfall with the supplier) moves what it has on paper by as much, and the weighing is
-		recomputed (``rules.weighed``). An available quantity typed in the same save is kept as typed."""
+		"""A corrected declared quantity of a weighed lot is resettled (``rules.weighed``)."""
 		before = self.get_doc_before_save()
 		if self.is_new() or not before or not flt(self.weighed_qty_kg):
 			return
-		change = round_kg(flt(self.declared_qty_kg) - flt(before.declared_qty_kg))
-		if not change:
-			return
-		available = flt(self.available_qty_kg)
-		if round_kg(available) == round_kg(before.available_qty_kg):
-			available += change
-		result = weighed.settle(
-			declared_qty_kg=flt(self.declared_qty_kg),
-			available_qty_kg=available,
+		result = weighed.resettle_after_declared_edit(
+			declared_before_kg=flt(before.declared_qty_kg),
+			declared_kg=flt(self.declared_qty_kg),
+			available_before_kg=flt(before.available_qty_kg),
+			available_kg=flt(self.available_qty_kg),
 			weighing_deduction_kg=flt(before.weighing_deduction_kg),
 			weighed_qty_kg=flt(self.weighed_qty_kg),
 			added_by_transfers_kg=added_by_transfers(self.name),
 		)
-		self.update(weighing_values(result))
+		if result:
+			self.update(result.values())
 
 	def validate_quantities(self):
 		lots.validate_quantities(self.declared_qty_kg, self.available_qty_kg)
@@ -183,7 +178,7 @@ def settle_weighed_quantity(lot: str, reason: str | None = None, notes: list | N
 		weighed_qty_kg=inbound_net_of_lot(lot),
 		added_by_transfers_kg=added_by_transfers(lot),
 	)
-	values = weighing_values(result)
+	values = result.values()
 	if all(round_kg(row[field]) == round_kg(value) for field, value in values.items()):
 		return
 	query = frappe.qb.update(Lot).set(Lot.modified, now()).set(Lot.modified_by, frappe.session.user)
@@ -195,15 +190,6 @@ def settle_weighed_quantity(lot: str, reason: str | None = None, notes: list | N
 		add_weighing_notes([(lot, text)])
 	else:
 		notes.append((lot, text))
-
-
-def weighing_values(result: weighed.Weighing) -> dict[str, float]:
-	return {
-		"weighed_qty_kg": result.weighed_qty_kg,
-		"weight_difference_kg": result.weight_difference_kg,
-		"weighing_deduction_kg": result.weighing_deduction_kg,
-		"available_qty_kg": result.available_qty_kg,
-	}
 
 
 def inbound_net_of_lot(lot: str) -> float:
