@@ -1,0 +1,52 @@
+// Copyright (c) 2026, YAM Agri and contributors
+// For license information, please see license.txt
+
+frappe.query_reports["Quarantine Review"] = {
+	filters: [
+		{ fieldname: "site", label: __("Site"), fieldtype: "Link", options: "Site" },
+		{
+			fieldname: "from_date",
+			label: __("From Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.add_days(frappe.datetime.get_today(), -6),
+			reqd: 1,
+		},
+		{
+			fieldname: "to_date",
+			label: __("To Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.get_today(),
+			reqd: 1,
+		},
+		{
+			fieldname: "device",
+			label: __("Device"),
+			fieldtype: "Link",
+			options: "Device",
+			get_query: () => {
+				const site = frappe.query_report.get_filter_value("site");
+				return site ? { filters: { site } } : {};
+			},
+		},
+		{
+			fieldname: "metric",
+			label: __("Metric"),
+			fieldtype: "Select",
+			options: ["", "Temperature", "Humidity", "Grain Moisture", "CO2", "Other"].map((value) => ({
+				value,
+				label: __(value),
+			})),
+		},
+		{ fieldname: "storage_bin", label: __("Storage Bin"), fieldtype: "Link", options: "Storage Bin" },
+	],
+	get_datatable_options(options) {
+		// an empty first cell would make the datatable align a text column as a number
+		const start = frappe.utils.is_rtl() ? "right" : "left";
+		for (const column of options.columns || []) {
+			if (!["Int", "Float", "Currency", "Percent", "Check"].includes(column.fieldtype)) {
+				column.align = start;
+			}
+		}
+		return options;
+	},
+};

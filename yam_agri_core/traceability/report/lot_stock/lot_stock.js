@@ -1,0 +1,46 @@
+// Copyright (c) 2026, YAM Agri and contributors
+// For license information, please see license.txt
+
+frappe.query_reports["Lot Stock"] = {
+	filters: [
+		{ fieldname: "site", label: __("Site"), fieldtype: "Link", options: "Site" },
+		{
+			fieldname: "storage_bin",
+			label: __("Storage Bin"),
+			fieldtype: "Link",
+			options: "Storage Bin",
+			get_query: () => {
+				const site = frappe.query_report.get_filter_value("site");
+				return site ? { filters: { site } } : {};
+			},
+		},
+		{ fieldname: "crop", label: __("Crop"), fieldtype: "Link", options: "Crop" },
+		{
+			fieldname: "status",
+			label: __("Status"),
+			fieldtype: "Select",
+			options: ["", "Draft", "Received", "In Storage", "Released", "Shipped", "Rejected"].map((value) => ({
+				value,
+				label: __(value),
+			})),
+		},
+		{ fieldname: "season", label: __("Season"), fieldtype: "Data" },
+		{ fieldname: "include_closed", label: __("Include Shipped and Rejected"), fieldtype: "Check" },
+	],
+	get_datatable_options(options) {
+		// an empty first cell would make the datatable align a text column as a number
+		const start = frappe.utils.is_rtl() ? "right" : "left";
+		for (const column of options.columns || []) {
+			if (!["Int", "Float", "Currency", "Percent", "Check"].includes(column.fieldtype)) {
+				column.align = start;
+			}
+		}
+		return options;
+	},
+	formatter(value, row, column, data, default_formatter) {
+		if (data && column.fieldname === "status" && data.status) {
+			return frappe.utils.escape_html(__(data.status));
+		}
+		return default_formatter(value, row, column, data);
+	},
+};
