@@ -62,3 +62,14 @@ scheduler_events = {
 # ----
 
 app_include_js = []
+
+# Print formats: the data helpers their Jinja templates call
+jinja = {
+	"methods": [
+		"yam_agri_core.printing.yam_bidi",
+		"yam_agri_core.printing.yam_ticket_slip",
+		"yam_agri_core.printing.yam_lot_quality",
+		"yam_agri_core.printing.yam_lot_trace",
+		"yam_agri_core.printing.yam_capa_report",
+	],
+}
