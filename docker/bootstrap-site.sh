@@ -1,8 +1,9 @@
 #!/bin/bash
 # One-shot job of the compose stack (service create-site).
-# First start: point the bench at db/redis, create SITE_NAME with ERPNext + yam_agri_core.
-# Later starts: only migrate. Safe to run any number of times; exits non-zero on failure so nothing
-# else starts on a half-made site (every other Frappe service waits for this job to succeed).
+# First start: point the bench at db/redis, create SITE_NAME with ERPNext + yam_agri_core (resumable: a first
+# start cut off by a power cut is redone, see below). Later starts: only migrate. Safe to run any number of
+# times; exits non-zero on failure so nothing else starts on a half-made site (every other Frappe service waits
+# for this job to succeed).
 set -euo pipefail
 
 cd "${BENCH_DIR:-/home/frappe/frappe-bench}"
@@ -25,26 +26,67 @@ bench set-config -g redis_socketio "$REDIS_QUEUE"
 bench set-config -gp socketio_port 9000
 bench set-config -g default_site "$SITE"
 
-if [[ -f "sites/$SITE/site_config.json" ]]; then
+# Resumable first start. sites/.yam-creating-SITE exists while the site is being created: a power cut then leaves
+# it, and the next start creates the site again from scratch (nothing was ever finished, nothing is lost).
+# sites/SITE/.yam-site-complete is written only once frappe, erpnext and yam_agri_core are all installed.
+CREATING="sites/.yam-creating-$SITE"
+COMPLETE="sites/$SITE/.yam-site-complete"
+
+missing_apps() { # the required apps the site lacks, one a line; fails when the site does not answer
+	local installed app
+	installed="$(bench --site "$SITE" list-apps 2>/dev/null)" || return 1
+	for app in frappe erpnext yam_agri_core; do
+		grep -qw -- "$app" <<<"$installed" || printf '%s\n' "$app"
+	done
+}
+
+create_site() { # [--force]: new site; the passwords go in on stdin (bench's getpass), never on a command line
+	: >"$CREATING"
+	printf '%s\n' "${DB_ROOT_PASSWORD:?DB_ROOT_PASSWORD is not set}" "${ADMIN_PASSWORD:?ADMIN_PASSWORD is not set}" \
+		"$ADMIN_PASSWORD" | bench new-site "$SITE" "$@" \
+		--mariadb-user-host-login-scope='%' \
+		--db-root-username root \
+		--install-app erpnext \
+		--install-app yam_agri_core \
+		--set-default
+}
+
+if [[ -f "$COMPLETE" ]]; then
+	log "site $SITE exists: migrating"
+	bench --site "$SITE" migrate
+elif [[ -f "$CREATING" ]]; then
+	log "the first creation of $SITE was interrupted: creating it again from scratch (takes several minutes)"
+	create_site --force
+elif [[ -f "sites/$SITE/site_config.json" ]]; then
+	# a site made before the completion mark existed, or restored into a fresh sites volume
+	missing="$(missing_apps)" || {
+		log "ERROR: sites/$SITE/site_config.json exists but the site does not answer (database empty or damaged?)"
+		log "restore it: bash run.sh restore (works with the stack down); nothing was changed"
+		exit 1
+	}
+	for app in $missing; do
+		log "$app is not installed on $SITE yet: installing"
+		bench --site "$SITE" install-app "$app"
+	done
 	log "site $SITE exists: migrating"
 	bench --site "$SITE" migrate
 else
 	log "creating site $SITE with erpnext and yam_agri_core (first start, takes several minutes)"
-	bench new-site "$SITE" \
-		--mariadb-user-host-login-scope='%' \
-		--db-root-username root \
-		--db-root-password "${DB_ROOT_PASSWORD:?DB_ROOT_PASSWORD is not set}" \
-		--admin-password "${ADMIN_PASSWORD:?ADMIN_PASSWORD is not set}" \
-		--install-app erpnext \
-		--install-app yam_agri_core \
-		--set-default
+	create_site
 fi
 
-installed="$(bench --site "$SITE" list-apps 2>/dev/null || true)"
-if [[ "$installed" != *yam_agri_core* ]]; then
-	log "yam_agri_core is not installed on $SITE yet: installing"
-	bench --site "$SITE" install-app yam_agri_core
+missing="$(missing_apps)" || { log "ERROR: site $SITE does not answer after setup"; exit 1; }
+for app in $missing; do
+	log "$app is not installed on $SITE yet: installing"
+	bench --site "$SITE" install-app "$app"
+done
+missing="$(missing_apps)" || missing="frappe"
+if [[ -n "$missing" ]]; then
+	log "ERROR: $SITE still lacks: $missing"
+	exit 1
 fi
+: >"$COMPLETE"
+rm -f "$CREATING"
 
 bench --site "$SITE" scheduler enable
 

@@ -1,10 +1,14 @@
-"""run.sh restore: which backup, asking first, the safety backup, db and files replaced, the encryption key."""
+"""run.sh restore: which backup, asking first, the safety backup, db and files replaced, the encryption key, the
+root password never on a command line; disaster recovery with the backend down (compose run --no-deps), a fresh
+database volume, a lost site folder."""
 
 import gzip
 import json
 from pathlib import Path
 
 from run_sh_support import DB_DUMP, SITE, json_kwargs
+
+OPS_KEY = "yam_agri_core.ops.adopt_encryption_key"
 
 # ---------------------------------------------------------------------------------------------------------------
 # restore
@@ -76,8 +80,7 @@ def test_restore_takes_a_safety_backup_first_then_replaces_db_and_files(sandbox)
 	assert proc.returncode == 0, proc.stderr
 	subs = sandbox.bench_subcommands()
 	assert subs.index("backup") < subs.index("restore") < subs.index("migrate")
-	restore_call = next(a for a in sandbox.bench_calls() if "restore" in a)
-	assert restore_call[restore_call.index("--db-root-password") + 1] == "rootpw"
+	assert_password_on_stdin_only(sandbox, "rootpw")
 	# safety backup of the state before
 	safety = list((sandbox.backups / "pre-restore").iterdir())
 	assert len(safety) == 1
@@ -117,13 +120,16 @@ def test_restore_takes_the_backups_encryption_key(sandbox):
 	assert not any("KEY-ONE" in " ".join(c) for c in sandbox.bench_calls() + sandbox.docker_calls())
 	# the file was in the restore's temporary folder, which is gone
 	assert not Path(json_kwargs(call[5])["backup_config"]).exists()
-	assert subs_in_order(sandbox, "restore", "execute", "migrate")
+	calls = sandbox.bench_calls()
+	at = [next(i for i, c in enumerate(calls) if mark in c) for mark in ("restore", OPS_KEY, "migrate")]
+	assert at == sorted(at)
 
 
-def subs_in_order(sandbox, *subs):
-	seen = sandbox.bench_subcommands()
-	positions = [seen.index(sub) for sub in subs]
-	return positions == sorted(positions)
+def assert_password_on_stdin_only(sandbox, password):
+	"""bench restore got the DB root password on its standard input, and no command line held it."""
+	given = [json.loads(line) for line in Path(str(sandbox.bench_log) + ".stdin").read_text().splitlines()]
+	assert [g["stdin"] for g in given if g["sub"] == "restore"] == [[password]]
+	assert not any(password in " ".join(c) for c in sandbox.bench_calls() + sandbox.docker_calls())
 
 
 def test_restore_keeps_the_key_when_it_is_the_same(sandbox):
@@ -175,3 +181,83 @@ def test_backup_then_restore_round_trip(sandbox):
 	assert (
 		sandbox.site_dir / "private" / "files" / "coa-lot-1.pdf"
 	).read_bytes() == b"%PDF certificate of analysis"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# disaster recovery: the backend is down (broken site, empty or corrupt database volume)
+
+
+def _backend_down(sandbox):
+	for svc in ("backend", "scheduler", "queue-short", "queue-long", "websocket", "frontend"):
+		sandbox.state["containers"][svc] = {"status": "exited", "exit": 1}
+	sandbox.save_state()
+
+
+def test_restore_with_the_backend_down_uses_one_off_containers_then_starts_the_stack(sandbox):
+	src = sandbox.make_backup("20260102_0700", dump="CREATE TABLE `tabLot`; -- good\n")
+	(sandbox.site_dir / "fake_db.sql").write_text("garbage: the volume was corrupt\n")
+	_backend_down(sandbox)
+	proc = sandbox.run("restore", str(src), "--yes")
+	assert proc.returncode == 0, proc.stderr
+	assert "disaster recovery" in proc.stdout
+	assert (sandbox.site_dir / "fake_db.sql").read_text() == "CREATE TABLE `tabLot`; -- good\n"
+	calls = [
+		c[c.index("--project-directory") + 2 :] for c in sandbox.docker_calls() if "--project-directory" in c
+	]
+	assert ["up", "-d", "--wait", "db", "redis-cache", "redis-queue"] in calls
+	runs = [c for c in calls if c[:1] == ["run"]]
+	assert runs and all(c[:5] == ["run", "--rm", "--no-deps", "-T", "backend"] for c in runs)
+	assert any(c[5:7] == ["bench", "--site"] and "restore" in c for c in runs)
+	assert not any(c[:1] == ["exec"] for c in calls)  # nothing needed the (dead) backend
+	up_all = calls.index(["up", "-d", "--remove-orphans"])  # then the whole stack: create-site migrates
+	assert up_all > calls.index(next(c for c in runs if "restore" in c))
+	assert "YAM Agri is up" in proc.stdout
+	assert "no safety backup" in proc.stderr  # a site that does not answer cannot be backed up
+	assert_password_on_stdin_only(sandbox, "rootpw")
+
+
+def test_restore_fresh_db_replaces_the_database_volume(sandbox):
+	src = sandbox.make_backup("20260102_0700")
+	proc = sandbox.run("restore", str(src), "--yes", "--fresh-db")
+	assert proc.returncode == 0, proc.stderr
+	calls = sandbox.docker_calls()
+	rm_vol = next(i for i, c in enumerate(calls) if c[:3] == ["volume", "rm", "yam_db-data"])
+	up_db = next(i for i, c in enumerate(calls) if c[-4:] == ["--wait", "db", "redis-cache", "redis-queue"])
+	assert rm_vol < up_db
+	assert (sandbox.site_dir / "fake_db.sql").read_text() == DB_DUMP
+
+
+def test_restore_into_a_fresh_sites_volume_takes_the_backups_site_config(sandbox):
+	src = sandbox.make_backup("20260102_0700")
+	import shutil
+
+	shutil.rmtree(sandbox.site_dir)
+	_backend_down(sandbox)
+	proc = sandbox.run("restore", str(src), "--yes")
+	assert proc.returncode == 0, proc.stderr
+	assert json.loads((sandbox.site_dir / "site_config.json").read_text()) == {"encryption_key": "KEY-ONE"}
+	assert (sandbox.site_dir / "public" / "files" / "logo.png").read_bytes() == b"old logo"
+
+
+def test_restore_with_the_backend_down_takes_the_backups_key_without_a_site(sandbox):
+	src = sandbox.make_backup("20260102_0700")
+	(sandbox.site_dir / "site_config.json").write_text(
+		json.dumps({"db_name": "_abc", "encryption_key": "OTHER"})
+	)
+	_backend_down(sandbox)
+	proc = sandbox.run("restore", str(src), "--yes")
+	assert proc.returncode == 0, proc.stderr
+	assert json.loads((sandbox.site_dir / "site_config.json").read_text()) == {
+		"db_name": "_abc",
+		"encryption_key": "KEY-ONE",
+	}
+	assert not any("KEY-ONE" in " ".join(c) for c in sandbox.bench_calls() + sandbox.docker_calls())
+
+
+def test_restore_in_disaster_mode_fails_cleanly_when_bench_restore_fails(sandbox):
+	src = sandbox.make_backup("20260102_0700")
+	_backend_down(sandbox)
+	proc = sandbox.run("restore", str(src), "--yes", FAKE_BENCH_FAIL="restore")
+	assert proc.returncode == 6
+	assert "retry: bash run.sh restore" in proc.stderr
+	assert not any(c[-2:] == ["-d", "--remove-orphans"] for c in sandbox.docker_calls())

@@ -1,14 +1,19 @@
 # shellcheck shell=bash
 # run.sh part: restore a backup folder (see backup.sh) into the site: safety backup first, writers stopped,
 # database, files, the backup's encryption_key, migrate, clear-cache, frappe.ping.
+# Disaster recovery: with the backend down (a broken site, an empty or corrupt database volume) the restore
+# runs in one-off containers (`compose run --no-deps`) after starting only db + redis, then starts the stack;
+# --fresh-db first replaces the database volume by an empty one. The MariaDB root password never is on a
+# command line: bench reads it from its standard input (getpass without a terminal).
 
 cmd_restore() {
-	local dir="" yes=0 safety=1 arg
+	local dir="" yes=0 safety=1 fresh=0 arg
 	for arg in "$@"; do
 		case "$arg" in
 		--yes | -y) yes=1 ;;
 		--no-safety-backup) safety=0 ;;
-		-*) die "$E_USAGE" "restore: unknown option '$arg'" "bash run.sh restore [DIR] [--yes] [--no-safety-backup]" ;;
+		--fresh-db) fresh=1 ;;
+		-*) die "$E_USAGE" "restore: unknown option '$arg'" "bash run.sh restore [DIR] [--yes] [--no-safety-backup] [--fresh-db]" ;;
 		*)
 			[[ -z "$dir" ]] || die "$E_USAGE" "restore takes one folder (got '$dir' and '$arg')" \
 				"bash run.sh restore ./backups/YYYYMMDD_HHMM"
@@ -24,23 +29,58 @@ cmd_restore() {
 	dir="${dir%/}"
 	check_restore_dir "$dir"
 	dir="$(cd "$dir" && pwd)"
-
-	prepare_site_mode "$E_RESTORE"
+	restore_prepare "$fresh"
 	local site
 	site="$(site_name)"
 	[[ -n "${DB_ROOT_PASSWORD:-}" ]] ||
 		die "$E_PREREQ" "DB_ROOT_PASSWORD (MariaDB root password) is not set" \
 			"set it in .env, or: DB_ROOT_PASSWORD=... bash run.sh restore"
 
-	info "restore: $dir -> site $site"
+	info "restore: $dir -> site $site$( ((DR_ONEOFF)) && echo " (disaster recovery: the backend is down)")"
 	((yes)) || confirm_restore "$dir" "$site"
-	if ((safety)); then
+	if ((safety)) && site_answers "$site"; then
 		safety_backup "$dir"
+	elif ((safety)); then
+		warn "site $site does not answer: no safety backup of its current (broken) state"
 	else
 		warn "no safety backup taken (--no-safety-backup)"
 	fi
-	restore_with_writers_stopped "$dir" "$site"
+	if ((DR_ONEOFF)); then
+		restore_disaster "$dir" "$site" "$fresh"
+	else
+		restore_with_writers_stopped "$dir" "$site"
+	fi
 	info "restore complete: site $site is back to $dir"
+}
+
+# restore_prepare FRESH: local bench checks, or docker checks; sets DR_ONEOFF=1 when the backend is down
+# (or FRESH asks for a new database volume)
+restore_prepare() {
+	if local_mode; then
+		[[ "$1" == 0 ]] || die "$E_USAGE" "--fresh-db is for the docker stack" \
+			"local bench: the restore recreates the site's database by itself"
+		check_local_bench_dir
+		return 0
+	fi
+	check_docker
+	if [[ "$1" == 1 ]] || ! backend_running; then
+		DR_ONEOFF=1
+	fi
+}
+
+# check_local_bench_dir: the bench folder and YAM_SITE are given; the site's folder may be gone (restored from
+# the backup's site_config.json)
+check_local_bench_dir() {
+	[[ -d "$YAM_BENCH_DIR/sites" && -d "$YAM_BENCH_DIR/apps" ]] ||
+		die "$E_PREREQ" "YAM_BENCH_DIR=$YAM_BENCH_DIR is not a Frappe bench (no sites/ and apps/ in it)" \
+			"point YAM_BENCH_DIR at the folder made by 'bench init', e.g. /home/frappe/frappe-bench"
+	[[ -n "${YAM_SITE:-}" ]] || die "$E_PREREQ" "local-bench mode needs YAM_SITE (the site to act on)" "export YAM_SITE=yam.test"
+}
+
+# site_answers SITE: frappe.ping works in the site (never in one-off mode: the backend is down)
+site_answers() {
+	((DR_ONEOFF)) && return 1
+	[[ "$(run_bench --site "$1" execute frappe.ping </dev/null 2>/dev/null || true)" == *pong* ]]
 }
 
 # check_restore_dir DIR: a complete backup with readable archives, or exit 7
@@ -71,7 +111,7 @@ safety_backup() {
 	local dir="$1" sdest
 	sdest="$BACKUP_ROOT/pre-restore/$(date +%Y%m%d_%H%M%S)"
 	info "safety backup of the current state into $sdest"
-	mkdir -p "$BACKUP_ROOT/pre-restore"
+	(umask 077 && mkdir -p "$BACKUP_ROOT/pre-restore") && chmod 0700 "$BACKUP_ROOT"
 	if ! write_backup "$sdest"; then
 		BACKUP_LOG=""
 		mv "$sdest" "$sdest.FAILED" 2>/dev/null || true
@@ -98,44 +138,85 @@ restore_with_writers_stopped() {
 	if ((${#stopped[@]})); then
 		dc start "${stopped[@]}" >/dev/null || warn "could not start ${stopped[*]} again: bash run.sh up"
 	fi
-	if ((rc != 0)); then
-		die "$E_RESTORE" "restore of $dir failed (see the messages above)" \
-			"the state before the restore is in $BACKUP_ROOT/pre-restore/ (newest folder)" \
-			"check: bash run.sh status; then retry: bash run.sh restore $dir"
+	restore_failed_unless "$rc" "$dir"
+}
+
+restore_failed_unless() { # RC DIR: exit 6 with the way back when RC is not 0
+	((${1} == 0)) && return 0
+	die "$E_RESTORE" "restore of $2 failed (see the messages above)" \
+		"the state before the restore is in $BACKUP_ROOT/pre-restore/ (newest folder), if the site answered" \
+		"check: bash run.sh status; then retry: bash run.sh restore $2 --yes"
+}
+
+# restore_disaster DIR SITE FRESH: docker mode, backend down: stop every app service, (new database volume,)
+# db + redis only, the restore in one-off containers, then the whole stack (create-site migrates)
+restore_disaster() {
+	local dir="$1" site="$2" fresh="$3" rc=0 svc running=()
+	for svc in backend websocket frontend scheduler queue-short queue-long mock_iot mock_scale gateway; do
+		[[ -n "$(dc ps -q "$svc" 2>/dev/null)" ]] && running+=("$svc")
+	done
+	info "the restore runs in one-off containers (compose run --no-deps)${running[*]:+; stopping ${running[*]}}"
+	((${#running[@]} == 0)) || dc stop "${running[@]}" >/dev/null || warn "could not stop ${running[*]}"
+	if [[ "$fresh" == 1 ]]; then
+		info "replacing the database volume by an empty one (--fresh-db)"
+		dc rm -f -s db >/dev/null || warn "could not remove the db container"
+		docker volume rm "${COMPOSE_PROJECT_NAME:-yam}_db-data" >/dev/null 2>&1 || warn "no old database volume removed"
 	fi
+	start_data_services || restore_failed_unless 1 "$dir"
+	do_restore "$dir" "$site" || rc=$?
+	DR_ONEOFF=0
+	restore_failed_unless "$rc" "$dir"
+	info "starting the stack (create-site migrates the restored site)"
+	dc up -d --remove-orphans || die "$E_RESTORE" "the database is restored but the stack did not start" \
+		"bash run.sh logs create-site" "then: bash run.sh up"
+	wait_for_site
 }
 
 # do_restore DIR SITE: the restore steps, with a temporary folder in the bench (removed afterwards)
 do_restore() {
 	local dir="$1" site="$2" tmp rc=0
-	tmp="/tmp/yam-restore-$(date +%Y%m%d%H%M%S)-$$"
-	site_exec mkdir -p "$tmp" </dev/null || return 1
+	tmp="$(bench_tmp restore)" || return 1
 	restore_steps "$dir" "$site" "$tmp" || rc=$?
-	site_exec rm -rf "$tmp" </dev/null || true
+	dr_exec rm -rf "$tmp" </dev/null || true
 	return "$rc"
 }
 
 restore_steps() { # DIR SITE TMP
-	local dir="$1" site="$2" tmp="$3" pong
-	site_exec tee -- "$tmp/frappe-backup.sql.gz" <"$dir/frappe-backup.sql.gz" >/dev/null || return 1
-	info "database: bench --site $site restore"
-	site_exec bench --site "$site" restore --db-root-password "$DB_ROOT_PASSWORD" \
-		"$tmp/frappe-backup.sql.gz" </dev/null || return 1
+	local dir="$1" site="$2" tmp="$3"
+	dr_exec tee -- "$tmp/frappe-backup.sql.gz" <"$dir/frappe-backup.sql.gz" >/dev/null || return 1
+	if ! dr_exec test -f "sites/$site/site_config.json" </dev/null; then
+		info "site $site has no site_config.json (fresh volume): taking the backup's"
+		dr_exec mkdir -p "sites/$site" </dev/null || return 1
+		dr_exec tar -C "sites/$site" -xzf - site_config.json <"$dir/files.tar.gz" || return 1
+	fi
+	restore_database "$site" "$tmp/frappe-backup.sql.gz" || return 1
 
 	info "files: replacing public/files and private/files"
-	site_exec rm -rf -- "sites/$site/public/files" "sites/$site/private/files" </dev/null || return 1
-	site_exec tar -C "sites/$site" -xzf - public/files private/files <"$dir/files.tar.gz" || return 1
-
+	dr_exec rm -rf -- "sites/$site/public/files" "sites/$site/private/files" </dev/null || return 1
+	dr_exec tar -C "sites/$site" -xzf - public/files private/files <"$dir/files.tar.gz" || return 1
+	if ((DR_ONEOFF)); then
+		adopt_backup_key_offline "$dir" "$site" "$tmp" || return 1
+		return 0 # create-site migrates when the stack starts
+	fi
 	adopt_backup_key "$dir" "$site" "$tmp" || return 1
-
 	info "migrate + clear cache"
 	run_bench --site "$site" migrate </dev/null || return 1
 	run_bench --site "$site" clear-cache </dev/null || return 1
-	pong="$(run_bench --site "$site" execute frappe.ping </dev/null 2>/dev/null || true)"
-	[[ "$pong" == *pong* ]] || {
+	site_answers "$site" || {
 		warn "the site does not answer frappe.ping after the restore"
 		return 1
 	}
+}
+
+# restore_database SITE SQL: bench restore, the root password on bench's standard input (no terminal: local
+# mode detaches with setsid, so getpass reads stdin instead of asking on the terminal)
+restore_database() {
+	info "database: bench --site $1 restore (root password on stdin)"
+	if local_mode; then
+		printf '%s\n' "$DB_ROOT_PASSWORD" | as_bench_owner setsid -w bench --site "$1" restore --force "$2"
+	else
+		printf '%s\n' "$DB_ROOT_PASSWORD" | dr_exec bench --site "$1" restore --force "$2"
+	fi
 }
 
 # adopt_backup_key DIR SITE TMP: an encrypted password (API secrets, email accounts) only decrypts with the key
@@ -144,7 +225,7 @@ restore_steps() { # DIR SITE TMP
 adopt_backup_key() {
 	local dir="$1" site="$2" cfg="$3/site_config.json" result
 	tar -tzf "$dir/files.tar.gz" site_config.json >/dev/null 2>&1 || return 0 # a hand-made backup: keep the key
-	tar -xzOf "$dir/files.tar.gz" site_config.json | site_exec tee -- "$cfg" >/dev/null || return 1
+	tar -xzOf "$dir/files.tar.gz" site_config.json | dr_exec tee -- "$cfg" >/dev/null || return 1
 	if ! result="$(ops_call "$site" adopt_encryption_key backup_config "$cfg")"; then
 		warn "could not take over the backup's encryption_key (an app image older than run.sh? bash run.sh build)"
 		return 1
@@ -152,4 +233,25 @@ adopt_backup_key() {
 	if json_flag "$result" changed; then
 		info "site config: taking the backup's encryption_key"
 	fi
+}
+
+# adopt_backup_key_offline DIR SITE TMP: the same without a running site: the two site_config.json are merged
+# on this machine by yam_agri_core/ops.py (pure Python, no frappe), through pipes and owner-only files
+adopt_backup_key_offline() {
+	local dir="$1" site="$2" work rc=0
+	tar -tzf "$dir/files.tar.gz" site_config.json >/dev/null 2>&1 || return 0
+	work="$(umask 077 && mktemp -d)" || return 1
+	if tar -xzOf "$dir/files.tar.gz" site_config.json >"$work/backup.json" &&
+		dr_exec cat "sites/$site/site_config.json" </dev/null >"$work/current.json" &&
+		python3 "$SCRIPT_DIR/yam_agri_core/ops.py" merge-key "$work/current.json" "$work/backup.json" \
+			>"$work/merged.json"; then
+		if ! cmp -s "$work/current.json" "$work/merged.json"; then
+			info "site config: taking the backup's encryption_key"
+			dr_exec tee -- "sites/$site/site_config.json" <"$work/merged.json" >/dev/null || rc=1
+		fi
+	else
+		rc=1
+	fi
+	rm -rf -- "$work"
+	return "$rc"
 }

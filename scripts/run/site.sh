@@ -1,11 +1,26 @@
 # shellcheck shell=bash
-# run.sh part: commands on the site (backend container, or the native bench in local-bench mode): bench, test,
-# gateway-user.
+# run.sh part: commands on the site (backend container, or the native bench in local-bench mode): bench, migrate,
+# test, gateway-user. Passwords never are on a command line (bench reads the DB root password from stdin).
 
 cmd_bench() {
 	[[ $# -gt 0 ]] || die "$E_USAGE" "bench needs arguments" "bash run.sh bench --site $(site_name) migrate"
 	prepare_site_mode
 	run_bench "$@"
+}
+
+# cmd_migrate: the pre-deployment backup (backup.sh), then bench migrate; no migrate without that backup
+cmd_migrate() {
+	[[ $# -eq 0 ]] || die "$E_USAGE" "migrate takes no arguments (got: $*)" "bash run.sh migrate"
+	prepare_site_mode
+	local site rc=0
+	site="$(site_name)"
+	take_predeploy_backup || rc=$?
+	((rc == 0)) || die "$E_BACKUP" "the pre-deployment backup failed: not migrating" \
+		"see the newest $BACKUP_ROOT/FAILED_* folder; fix, then: bash run.sh migrate"
+	info "migrating site $site"
+	run_bench --site "$site" migrate </dev/null || die "$E_FAIL" "bench migrate failed" \
+		"the site as it was before is in the newest $BACKUP_ROOT/predeploy_* folder: bash run.sh restore DIR"
+	info "migrated site $site"
 }
 
 cmd_test() {
@@ -18,8 +33,11 @@ cmd_test() {
 		# tests write records: they run on their own site, never on the production one
 		if ! site_exec test -f "sites/$site/site_config.json" </dev/null; then
 			info "creating the test site $site (once; takes several minutes)"
-			run_bench new-site "$site" --mariadb-user-host-login-scope='%' --db-root-password "${DB_ROOT_PASSWORD:?}" \
-				--admin-password "${ADMIN_PASSWORD:-admin}" --install-app erpnext --install-app yam_agri_core </dev/null ||
+			# the passwords on stdin, never in argv: bench's getpass reads them there without a terminal, in the
+			# order it asks (MariaDB root, then Administrator twice)
+			printf '%s\n' "${DB_ROOT_PASSWORD:?}" "${ADMIN_PASSWORD:-admin}" "${ADMIN_PASSWORD:-admin}" |
+				dc exec -T backend bench new-site "$site" --mariadb-user-host-login-scope='%' \
+					--install-app erpnext --install-app yam_agri_core ||
 				die "$E_FAIL" "could not create the test site $site" "bash run.sh logs backend"
 		fi
 	fi
