@@ -142,7 +142,9 @@ class Genealogy:
 					self.transfers[row.transfer] = frappe._dict(
 						{"name": row.transfer, **{f: row[f"transfer_{f}"] for f in TRANSFER_FIELDS}}
 					)
-		self.truncated = any(far not in self.depth for _near, far, _t in edges)
+		#: Lots with edges past the depth limit: their next generations were not read.
+		self.beyond = {near for near, far, _t in edges if far not in self.depth}
+		self.truncated = bool(self.beyond)
 		#: (near, far, transfer, qty), sorted: near is the lot closer to the start.
 		self.edges = sorted(
 			(near, far, t, round_kg(q)) for (near, far, t), q in edges.items() if far in self.depth
@@ -264,6 +266,8 @@ class Genealogy:
 				item["repeat"] = 1
 				return item
 			expanded.add(name)
+			if name in self.beyond:
+				item["more"] = 1  # generations past the limit: trace again from this lot to see them
 			for far, t, q in sorted(following.get(name, []), key=lambda e: (e[0], e[1])):
 				item["children"].append(branch(far, depth + 1, q, t))
 			return item
@@ -282,6 +286,23 @@ class Genealogy:
 			"edges": [self.edge(*edge) for edge in self.edges],
 			"tree": self.tree(),
 		}
+
+
+@frappe.whitelist()
+def get_generations(lot: str, direction: str, generations: int | None = None) -> dict:
+	"""The first ``generations`` generations of ``lot``'s genealogy ``direction`` (``backward`` or
+	``forward``), for the Lot form's tree: an item with ``more`` has generations past them, read by
+	calling again from its lot. Blank: all of them (as ``trace.trace_backward`` / ``trace_forward``)."""
+	if direction not in (BACKWARD, FORWARD):
+		frappe.throw(_("Trace direction must be backward or forward, not {0}").format(direction))
+	return Genealogy(lot, direction, trace_depth(generations)).as_dict()
+
+
+def trace_depth(generations: int | str | None) -> int:
+	"""The generations to read: as asked, between 1 and ``MAX_TRACE_DEPTH`` (all of them when blank)."""
+	if not generations:
+		return MAX_TRACE_DEPTH
+	return max(1, min(int(generations), MAX_TRACE_DEPTH))
 
 
 def readable_list(doctype: str, fields: list[str], filters: dict, or_filters: dict | None = None) -> list:

@@ -71,116 +71,187 @@ function yam_weighing_headline(frm) {
 	}
 }
 
-// Traceability: backward and forward genealogy of the lot, and the mock recall report.
+// Traceability: the lot's genealogy in the form, backward (where its grain came from) and forward
+// (where it went), read a few generations at a time (genealogy.get_generations, the query of the trace
+// endpoints).
+const YAM_TRACE_DEPTH = 3; // generations read at once; deeper ones load when asked
+const YAM_TRACE_CHILDREN = 20; // lots listed at once under one lot
+
 frappe.ui.form.on("Lot", {
 	refresh(frm) {
 		if (frm.is_new()) return;
-		frm.add_custom_button(__("Trace Backward"), () => yam_show_trace(frm, "backward"), __("Trace"));
-		frm.add_custom_button(__("Trace Forward"), () => yam_show_trace(frm, "forward"), __("Trace"));
+		frm.add_custom_button(__("Genealogy"), () => frm.scroll_to_field("genealogy_html"), __("Trace"));
 		frm.add_custom_button(
 			__("Mock Recall"),
 			() => frappe.set_route("query-report", "Mock Recall", { lot: frm.doc.name }),
 			__("Trace")
 		);
+		yam_render_genealogy(frm);
 	},
 });
 
-function yam_show_trace(frm, direction) {
-	const method =
-		direction === "backward"
-			? "yam_agri_core.traceability.trace.trace_backward"
-			: "yam_agri_core.traceability.trace.trace_forward";
-	frappe.call({ method, args: { lot: frm.doc.name }, freeze: true }).then((r) => {
-		const trace = r.message;
-		const dialog = new frappe.ui.Dialog({
-			title:
-				direction === "backward"
-					? __("Where lot {0} came from", [frm.doc.name])
-					: __("Where lot {0} went", [frm.doc.name]),
-			size: "extra-large",
-			fields: [{ fieldtype: "HTML", fieldname: "tree" }],
+function yam_render_genealogy(frm) {
+	const field = frm.fields_dict.genealogy_html;
+	if (!field) return;
+	const lot = frm.doc.name;
+	const $wrapper = field.$wrapper;
+	$wrapper.html(`<div class="yam-genealogy row">
+		${["backward", "forward"]
+			.map(
+				(direction) => `<div class="col-md-6 yam-genealogy-${direction}">
+				<h6 class="uppercase text-muted">${
+					direction === "backward" ? __("Where it came from") : __("Where it went")
+				}</h6><div class="yam-genealogy-body text-muted">${__("Loading...")}</div></div>`
+			)
+			.join("")}</div>`);
+	$wrapper.off("click.yam").on("click.yam", ".yam-trace-more", function () {
+		yam_load_more($(this));
+		return false;
+	});
+	$wrapper.on("click.yam", ".yam-trace-show-all", function () {
+		$(this).closest("ul").children(".yam-trace-hidden").removeClass("hidden yam-trace-hidden");
+		$(this).closest("li").remove();
+		return false;
+	});
+	["backward", "forward"].forEach((direction) => {
+		yam_fetch_trace(lot, direction).then((trace) => {
+			if (frm.doc.name !== lot) return; // the form moved on to another lot meanwhile
+			const $body = $wrapper.find(`.yam-genealogy-${direction} .yam-genealogy-body`);
+			$body.removeClass("text-muted").html(yam_genealogy_html(trace, direction));
 		});
-		dialog.fields_dict.tree.$wrapper.html(yam_trace_html(trace, direction));
-		dialog.show();
 	});
 }
 
-function yam_trace_html(trace, direction) {
-	const esc = frappe.utils.escape_html;
+function yam_fetch_trace(lot, direction) {
+	return frappe
+		.call({
+			method: "yam_agri_core.traceability.genealogy.get_generations",
+			args: { lot, direction, generations: YAM_TRACE_DEPTH },
+		})
+		.then((r) => r.message);
+}
+
+// The generations past the ones read: trace again from that lot and hang its branch in place.
+function yam_load_more($link) {
+	const { lot, direction, depth } = $link.data();
+	const $slot = $link.parent();
+	$slot.html(`<span class="text-muted small">${__("Loading...")}</span>`);
+	yam_fetch_trace(lot, direction).then((trace) => {
+		$slot.replaceWith(yam_branch_list(trace, trace.tree.children, direction, cint(depth)));
+	});
+}
+
+function yam_genealogy_html(trace, direction) {
+	const children = trace.tree.children;
+	if (!children.length) {
+		return `<p class="text-muted">${
+			direction === "backward"
+				? __("No source lots: this lot was not made from other lots")
+				: __("No destination lots: no grain of this lot has gone into other lots")
+		}</p>`;
+	}
 	const count = Object.keys(trace.nodes).length - 1;
-	let html = `<p class="text-muted">${
-		direction === "backward"
-			? __("{0} ancestor lots", [count])
-			: __("{0} descendant lots", [count])
-	}${trace.truncated ? " · " + __("The genealogy is deeper than the trace limit") : ""}</p>`;
+	const summary =
+		direction === "backward" ? __("{0} ancestor lots", [count]) : __("{0} descendant lots", [count]);
+	return `<p class="text-muted small">${summary}</p>${yam_branch_list(trace, children, direction, 0)}`;
+}
 
-	const describe = (node) => {
-		if (node.restricted) {
-			return `<span class="text-muted">${__("Restricted lot")}</span>`;
-		}
-		const parts = [
-			`<a href="/app/lot/${encodeURIComponent(node.lot)}">${esc(node.lot)}</a>`,
-			esc(__(node.status || "")),
-			esc(node.site || ""),
-			esc([node.crop, node.variety, node.season].filter(Boolean).join(" · ")),
-			__("{0} kg available of {1} kg", [
-				format_number(node.available_qty_kg || 0),
-				format_number(node.declared_qty_kg || 0),
-			]),
-		];
-		if (flt(node.weighed_qty_kg)) {
-			parts.push(
-				__("weighed {0} kg ({1} kg)", [
-					format_number(node.weighed_qty_kg),
-					(flt(node.weight_difference_kg) > 0 ? "+" : "") + format_number(node.weight_difference_kg || 0),
-				])
-			);
-		}
-		if (node.supplier) parts.push(__("Supplier: {0}", [esc(node.supplier)]));
-		if (node.customer) parts.push(__("Customer: {0}", [esc(node.customer)]));
-		const records = [];
-		(node.storage_bins || []).forEach((b) => records.push(__("Bin {0}", [esc(b.bin_code || b.name)])));
-		(node.scale_tickets || []).forEach((t) =>
-			records.push(__("Scale Ticket {0} ({1} kg, {2})", [esc(t.name), format_number(t.net_kg || 0), __(t.direction)]))
+function yam_branch_list(trace, items, direction, offset) {
+	const rows = items.map((item, i) => {
+		const li = yam_branch_item(trace, item, direction, offset);
+		return i < YAM_TRACE_CHILDREN ? li : li.replace("<li ", '<li class="hidden yam-trace-hidden" ');
+	});
+	if (items.length > YAM_TRACE_CHILDREN) {
+		rows.push(
+			`<li><a href="#" class="yam-trace-show-all">${__("Show {0} more lots", [
+				items.length - YAM_TRACE_CHILDREN,
+			])}</a></li>`
 		);
-		(node.qc_tests || []).forEach((q) => {
-			const value = flt(q.value) || q.unit ? ` ${format_number(q.value || 0)}${q.unit ? " " + esc(q.unit) : ""}` : "";
-			records.push(
-				__("QC Test {0} ({1}: {2}{3}, {4})", [
-					esc(q.name),
-					esc(__(q.test_type || "")),
-					esc(q.result ? __(q.result) : __("No result")),
-					value,
-					esc(frappe.datetime.str_to_user(q.test_date) || ""),
-				])
-			);
-		});
-		(node.certificates || []).forEach((c) =>
-			records.push(__("Certificate {0} ({1}, {2})", [esc(c.name), esc(__(c.cert_type)), esc(__(c.status))]))
-		);
-		(node.nonconformances || []).forEach((n) =>
-			records.push(__("Nonconformance {0} ({1}, {2})", [esc(n.name), esc(__(n.severity)), esc(__(n.status))]))
-		);
-		let text = parts.filter(Boolean).join(" · ");
-		if (records.length) text += `<div class="small text-muted">${records.join(" · ")}</div>`;
-		return text;
-	};
+	}
+	return `<ul class="yam-trace list-unstyled" style="padding-inline-start: 1.25rem; border-inline-start: 1px solid var(--border-color); margin-inline-start: 0.25rem;">${rows.join(
+		""
+	)}</ul>`;
+}
 
-	const render = (item) => {
-		const node = trace.nodes[item.id];
-		let head = "";
-		if (item.qty_kg !== null && item.qty_kg !== undefined) {
-			head = `<b>${__("{0} kg", [format_number(item.qty_kg)])}</b> ${
-				item.transfer ? __("via {0}", [esc(item.transfer)]) : ""
-			} → `;
-		}
-		let out = `<li>${head}${__("Generation {0}", [item.depth])}: ${describe(node)}`;
-		if (item.repeat) {
-			out += ` <span class="text-muted">(${__("listed above")})</span>`;
-		} else if (item.children.length) {
-			out += `<ul>${item.children.map(render).join("")}</ul>`;
-		}
-		return out + "</li>";
-	};
-	return html + `<ul class="yam-trace">${render(trace.tree)}</ul>`;
+function yam_branch_item(trace, item, direction, offset) {
+	const node = trace.nodes[item.id];
+	const esc = frappe.utils.escape_html;
+	const generation = item.depth + offset;
+	let flow = "";
+	if (item.qty_kg !== null && item.qty_kg !== undefined) {
+		const via = item.transfer
+			? ` ${__("via {0}", [`<a class="text-nowrap" href="/app/lot-transfer/${encodeURIComponent(item.transfer)}">${esc(item.transfer)}</a>`])}`
+			: "";
+		flow = ` <span class="text-muted">· ${__("{0} kg", [yam_kg(item.qty_kg)])}${via}</span>`;
+	}
+	let out = `<li data-lot="${esc(node.lot || "")}" data-direction="${direction}" style="margin: 0.4rem 0;">
+		<span class="badge badge-light" title="${esc(__("Generation {0}", [generation]))}">${generation}</span>
+		${yam_node_html(node, flow)}`;
+	if (item.repeat) {
+		out += ` <span class="text-muted small">(${__("listed above")})</span>`;
+	} else if (item.children.length) {
+		out += yam_branch_list(trace, item.children, direction, offset);
+	} else if (item.more && !node.restricted) {
+		out += `<div><a href="#" class="yam-trace-more small" data-lot="${esc(node.lot)}" data-direction="${direction}" data-depth="${generation}">${
+			direction === "backward" ? __("Show older generations") : __("Show later generations")
+		}</a></div>`;
+	} else if (item.more) {
+		out += `<div class="text-muted small">${__("More generations lie beyond this lot")}</div>`;
+	}
+	return out + "</li>";
+}
+
+// Kilograms as people write them: no decimals for whole kilograms.
+function yam_kg(value) {
+	const kg = flt(value, 3);
+	return format_number(kg, null, Number.isInteger(kg) ? 0 : 3);
+}
+
+// One lot: its name, status and the grain that moved on the first line; what it is and holds below.
+function yam_node_html(node, flow) {
+	const esc = frappe.utils.escape_html;
+	if (node.restricted) {
+		return `<span class="text-muted">${__("Restricted lot")}</span>${flow}`;
+	}
+	// the colours of the Lot's states (lot.json), as the list and the form show them
+	const state = (frappe.get_meta("Lot").states || []).find((s) => s.title === node.status);
+	const color = state ? frappe.scrub(state.color, "-") : "gray";
+	const details = [
+		[node.crop && __(node.crop), node.variety, node.season].filter(Boolean).join(" · "),
+		node.site || "",
+		__("{0} kg available of {1} kg", [yam_kg(node.available_qty_kg || 0), yam_kg(node.declared_qty_kg || 0)]),
+	]
+		.filter(Boolean)
+		.map(esc);
+	const link = (doctype, name, text) =>
+		`<a href="/app/${frappe.router.slug(doctype)}/${encodeURIComponent(name)}">${text}</a>`;
+	const records = [];
+	(node.qc_tests || []).forEach((q) =>
+		records.push(
+			link("QC Test", q.name, esc(`${__(q.test_type || "")}: ${q.result ? __(q.result) : __("No result")}`))
+		)
+	);
+	(node.certificates || []).forEach((c) =>
+		records.push(link("Certificate", c.name, esc(`${__(c.cert_type)} (${__(c.status)})`)))
+	);
+	(node.nonconformances || []).forEach((n) =>
+		records.push(
+			link("Nonconformance", n.name, esc(`${n.name} (${__(n.severity || "")}, ${__(n.status)})`))
+		)
+	);
+	(node.scale_tickets || []).forEach((t) =>
+		records.push(
+			link(
+				"Scale Ticket",
+				t.name,
+				esc(__("{0}: {1} kg", [t.ticket_no || t.name, yam_kg(t.net_kg || 0)])) +
+					(t.mismatch_flag ? ` <span class="text-danger">${__("mismatch")}</span>` : "")
+			)
+		)
+	);
+	let html = `<a class="bold text-nowrap" href="/app/lot/${encodeURIComponent(node.lot)}">${esc(node.lot)}</a>
+		<span class="indicator-pill ${color}">${esc(__(node.status || ""))}</span>${flow}
+		<div class="small text-muted">${details.join(" · ")}</div>`;
+	if (records.length) html += `<div class="small">${records.join(" · ")}</div>`;
+	return html;
 }

@@ -8,15 +8,7 @@ frappe.ui.form.on("Scale Ticket", {
 	},
 
 	refresh(frm) {
-		if (frm.doc.mismatch_flag) {
-			frm.dashboard.set_headline_alert(
-				__("Weight mismatch: deviation {0}% beyond tolerance {1}%", [
-					format_number(frm.doc.deviation_pct, null, 2),
-					frm.doc.tolerance_pct,
-				]),
-				"red"
-			);
-		}
+		yam_ticket_headline(frm);
 	},
 
 	gross_kg: compute_net,
@@ -27,4 +19,61 @@ function compute_net(frm) {
 	if (frm.doc.gross_kg) {
 		frm.set_value("net_kg", flt(frm.doc.gross_kg) - flt(frm.doc.tare_kg));
 	}
+}
+
+// What needs attention first: a weighing beyond tolerance and the nonconformance it opened.
+function yam_ticket_headline(frm) {
+	const doc = frm.doc;
+	frm.dashboard.clear_headline();
+	if (frm.is_new() || doc.docstatus === 2 || doc.deviation_pct === null || doc.deviation_pct === undefined) {
+		return;
+	}
+	const figures = [
+		yam_ticket_kg(doc.net_kg),
+		yam_ticket_kg(doc.expected_net_kg),
+		(flt(doc.deviation_pct) > 0 ? "+" : "") + format_number(doc.deviation_pct, null, 2),
+		format_number(doc.tolerance_pct, null, 2),
+	];
+	if (!doc.mismatch_flag) {
+		frm.dashboard.set_headline(
+			__("Within tolerance: net {0} kg against {1} kg expected, deviation {2}% (tolerance {3}%)", figures),
+			"green"
+		);
+		return;
+	}
+	const mismatch = __(
+		"Weight mismatch: net {0} kg against {1} kg expected, deviation {2}% beyond tolerance {3}%",
+		figures
+	);
+	if (!doc.nonconformance) {
+		frm.dashboard.set_headline(
+			doc.docstatus === 0
+				? `${mismatch}. ${__("Submitting this ticket opens a Weight Mismatch nonconformance")}`
+				: mismatch,
+			"red"
+		);
+		return;
+	}
+	frappe.db.get_value("Nonconformance", doc.nonconformance, ["status", "severity", "due_date"]).then((r) => {
+		if (frm.doc.name !== doc.name) return;
+		const nc = r.message || {};
+		const link = `<a href="/app/nonconformance/${encodeURIComponent(doc.nonconformance)}">${frappe.utils.escape_html(
+			doc.nonconformance
+		)}</a>`;
+		const state = nc.status
+			? __("Nonconformance {0}: {1}, {2}, due {3}", [
+					link,
+					__(nc.severity || ""),
+					__(nc.status),
+					frappe.datetime.str_to_user(nc.due_date) || "-",
+			  ])
+			: __("Nonconformance {0}", [link]);
+		frm.dashboard.clear_headline();
+		frm.dashboard.set_headline(`${mismatch}. ${state}`, "red");
+	});
+}
+
+function yam_ticket_kg(value) {
+	const kg = flt(value, 3);
+	return format_number(kg, null, Number.isInteger(kg) ? 0 : 3);
 }
