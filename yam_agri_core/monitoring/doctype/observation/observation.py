@@ -192,6 +192,12 @@ def on_doctype_update():
 	frappe.db.add_index("Observation", ["site", "quality_flag", "observed_at"])
 	# the quarantine alert job: unsent quarantined readings by time
 	frappe.db.add_index("Observation", ["quality_flag", "alert_sent", "observed_at"])
+	# the Bin Temperature chart reads the index alone: a metric's readings by time, with bin and value
+	frappe.db.add_index(
+		"Observation",
+		["metric", "observed_at", "quality_flag", "storage_bin", "value"],
+		index_name="bin_temperature_chart_index",
+	)
 
 
 def add_reading_indexes() -> bool:

@@ -1,0 +1,1 @@
+"""The Desk's number cards and chart sources: Frappe glue over ``rules/dashboards.py``."""

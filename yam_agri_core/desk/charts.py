@@ -1,0 +1,121 @@
+"""Chart sources of the Desk (Dashboard Chart Source): each reads through ``frappe.get_list`` for the
+session user, so a user sees only the sites granted to them (and nothing without a grant).
+
+Frappe calls a source's method with ``chart_name``, ``filters`` and the chart's time arguments."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, format_date, format_datetime, getdate, now_datetime, today
+
+from yam_agri_core.desk import scope
+from yam_agri_core.rules import dashboards
+
+
+def chart(labels: list[str], datasets: list[tuple[str, list]], chart_type: str | None = None) -> dict:
+	out = {"labels": labels, "datasets": [{"name": name, "values": values} for name, values in datasets]}
+	if chart_type:
+		out["type"] = chart_type
+	return out
+
+
+@frappe.whitelist()
+def get_bin_temperature(
+	chart_name: str | None = None, filters: str | list | dict | None = None, **kwargs
+) -> dict:
+	"""Chart source "Bin Temperature": average temperature per bin, Valid and Warning readings only
+	(quarantined readings only when the filter asks for them)."""
+	filters = scope.parse_filters(filters)
+	now = now_datetime()
+	start, bucket_hours = dashboards.period_window(filters.get("period"), now)
+	flags = [*dashboards.CHARTED_FLAGS, "Quarantine"] if filters.get("include_quarantined") else None
+	conditions = {
+		**scope.site_filter(filters),
+		"metric": "Temperature",
+		"quality_flag": ["in", flags or list(dashboards.CHARTED_FLAGS)],
+		"observed_at": [">=", start],
+		"storage_bin": ["is", "set"],
+	}
+	if filters.get("storage_bin"):
+		conditions["storage_bin"] = filters.storage_bin
+	hour = ["hour(observed_at) as hour"] if bucket_hours < 24 else []
+	rows = scope.read(
+		"Observation",
+		filters=conditions,
+		fields=[
+			"storage_bin",
+			"date(observed_at) as day",
+			*hour,
+			"sum(value) as total",
+			"count(*) as readings",
+			"max(value) as highest",
+		],
+		group_by="storage_bin, day" + (", hour" if hour else ""),
+		order_by="storage_bin",
+	)
+	slots, series = dashboards.temperature_series(rows, start, now, bucket_hours)
+	if not series:
+		return chart([], [])
+	show = format_datetime if bucket_hours < 24 else format_date
+	labels = [show(slot, "HH:mm" if bucket_hours < 24 else None) for slot in slots]
+	return chart(labels, series)
+
+
+@frappe.whitelist()
+def get_nonconformances_by_status(
+	chart_name: str | None = None, filters: str | list | dict | None = None, **kwargs
+) -> dict:
+	"""Chart source "Nonconformances by Status and Severity"."""
+	filters = scope.parse_filters(filters)
+	rows = scope.read(
+		"Nonconformance",
+		filters=scope.site_filter(filters),
+		fields=["status", "severity", "count(*) as count"],
+		group_by="status, severity",
+		order_by="status",
+	)
+	statuses, datasets = dashboards.status_severity_matrix(
+		rows, bool(frappe.utils.cint(filters.get("include_closed")))
+	)
+	return chart([_(s) for s in statuses], [(_(sev), values) for sev, values in datasets])
+
+
+@frappe.whitelist()
+def get_weighed_per_day(
+	chart_name: str | None = None, filters: str | list | dict | None = None, **kwargs
+) -> dict:
+	"""Chart source "Weighed kg per Day": net kg of submitted scale tickets, Inbound and Outbound."""
+	filters = scope.parse_filters(filters)
+	end = getdate(today())
+	start = getdate(add_days(end, 1 - dashboards.clamp_days(filters.get("days"))))
+	rows = scope.read(
+		"Scale Ticket",
+		filters={
+			**scope.site_filter(filters),
+			"docstatus": 1,
+			"ticket_datetime": [">=", start],
+		},
+		fields=["date(ticket_datetime) as day", "direction", "sum(net_kg) as net_kg"],
+		group_by="day, direction",
+		order_by="day",
+	)
+	labels, datasets = dashboards.weighed_per_day(rows, start, end)
+	return chart([format_date(d) for d in labels], [(_(d), values) for d, values in datasets])
+
+
+@frappe.whitelist()
+def get_grain_on_hand(
+	chart_name: str | None = None, filters: str | list | dict | None = None, **kwargs
+) -> dict:
+	"""Chart source "Grain on Hand by Site and Crop": available kg of lots not Shipped or Rejected."""
+	filters = scope.parse_filters(filters)
+	rows = scope.read(
+		"Lot",
+		filters={**scope.site_filter(filters), "status": ["not in", dashboards.LOT_STATUSES_OFF_HAND]},
+		fields=["site", "crop", "sum(available_qty_kg) as kg"],
+		group_by="site, crop",
+		order_by="site",
+	)
+	sites, datasets = dashboards.on_hand_matrix(rows)
+	return chart(sites, [(_(crop) if crop else _("No Crop"), values) for crop, values in datasets])
