@@ -349,10 +349,12 @@ def test_period_window_and_buckets():
 	start, hours = dashboards.period_window("Last 24 Hours", NOW)
 	assert (start, hours) == (dt.datetime(2026, 11, 30, 10), 1)
 	assert len(dashboards.buckets(start, NOW, hours)) == 25
-	start, hours = dashboards.period_window(None, NOW)
+	start, hours = dashboards.period_window("Last 7 Days", NOW)
 	assert (start, hours) == (dt.datetime(2026, 11, 24), 24)
 	assert len(dashboards.buckets(start, NOW, hours)) == 8
-	assert dashboards.period_window("nonsense", NOW) == (start, hours)
+	# no period, or one it does not know: the last 24 hours (the morning look)
+	assert dashboards.period_window(None, NOW) == dashboards.period_window("Last 24 Hours", NOW)
+	assert dashboards.period_window("nonsense", NOW) == dashboards.period_window("Last 24 Hours", NOW)
 
 
 def test_temperature_series_averages_per_bin_with_gaps_and_keeps_the_hottest_bins():
