@@ -39,3 +39,32 @@ def import_scale_tickets(
 
 	content, filename = ticket_import.request_content(content, filename)
 	return ticket_import.import_scale_tickets(site, content, filename, dry_run=frappe.utils.cint(dry_run))
+
+
+@frappe.whitelist()
+def export_epcis(
+	lot: str | None = None, site: str | None = None, from_date: str | None = None, to_date: str | None = None
+) -> dict:
+	"""An EPCIS 2.0 ``EPCISDocument`` (JSON-LD) of ``lot`` and its whole genealogy, or of ``site``
+	between ``from_date`` and ``to_date``; only what the user may read."""
+	from yam_agri_core.traceability import exports
+
+	return exports.export_epcis(lot, site, from_date, to_date)
+
+
+@frappe.whitelist()
+def download_trace_sheet(
+	lot: str | None = None,
+	site: str | None = None,
+	from_date: str | None = None,
+	to_date: str | None = None,
+	format: str = "xlsx",
+) -> None:
+	"""The sortable trace sheet (one row per Harvest, Receiving, Transformation and Shipping event) of
+	``lot`` and its genealogy, or of ``site`` in a period, as a download (``xlsx`` or ``csv``)."""
+	from yam_agri_core.traceability import exports
+
+	filename, content = exports.trace_sheet_file(lot, site, from_date, to_date, format)
+	frappe.response.filename = filename
+	frappe.response.filecontent = content
+	frappe.response.type = "download"

@@ -73,3 +73,14 @@ jinja = {
 		"yam_agri_core.printing.yam_capa_report",
 	],
 }
+
+# Evidence packs: the files of a Sent pack are never changed or deleted
+doc_events = {
+	"File": {
+		"validate": "yam_agri_core.quality.doctype.evidence_pack.evidence_pack.protect_sent_pack_files",
+		"on_trash": "yam_agri_core.quality.doctype.evidence_pack.evidence_pack.protect_sent_pack_files",
+	},
+}
+
+# Evidence exports on the Lot form (trace sheet, EPCIS), without touching lot.js
+doctype_js = {"Lot": "public/js/lot_evidence.js"}

@@ -21,6 +21,7 @@ SITE_DOCTYPES = (
 	"QC Test",
 	"YAM Alert Log",
 	"Scale Ticket Import",
+	"Evidence Pack",
 )
 #: Every DocType whose records belong to a site (a Site belongs to itself).
 ISOLATED_DOCTYPES = ("Site", *SITE_DOCTYPES)

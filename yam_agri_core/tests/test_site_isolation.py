@@ -10,7 +10,7 @@ from frappe.desk.reportview import get as reportview_get
 from frappe.desk.search import search_link
 from frappe.handler import execute_cmd
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import set_request
+from frappe.utils import set_request, today
 
 from yam_agri_core.api import ingest_observations
 from yam_agri_core.permissions import ISOLATED_DOCTYPES
@@ -60,6 +60,11 @@ def make_world(site: str) -> dict[str, str]:
 		"YAM Alert Log": frappe.db.get_value("YAM Alert Log", {"site": site}, "name"),
 		"Scale Ticket Import": frappe.get_doc(
 			{"doctype": "Scale Ticket Import", "site": site, "import_file": "/private/files/tickets.csv"}
+		)
+		.insert(ignore_permissions=True)
+		.name,
+		"Evidence Pack": frappe.get_doc(
+			{"doctype": "Evidence Pack", "site": site, "from_date": today(), "to_date": today()}
 		)
 		.insert(ignore_permissions=True)
 		.name,
