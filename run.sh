@@ -23,11 +23,17 @@ source "$RUN_PARTS/restore.sh"  # restore
 # shellcheck source=scripts/run/stack.sh
 source "$RUN_PARTS/stack.sh"    # up, down, build, logs, shell, status
 # shellcheck source=scripts/run/site.sh
-source "$RUN_PARTS/site.sh"     # bench, test, gateway-user
+source "$RUN_PARTS/site.sh"     # bench, migrate, test, gateway-user
 # shellcheck source=scripts/run/field.sh
 source "$RUN_PARTS/field.sh"    # sensor
 # shellcheck source=scripts/run/offline.sh
 source "$RUN_PARTS/offline.sh"  # offline-save, offline-load
+# shellcheck source=scripts/run/offsite.sh
+source "$RUN_PARTS/offsite.sh"  # offsite (restic, encrypted)
+# shellcheck source=scripts/run/watch.sh
+source "$RUN_PARTS/watch.sh"    # watch, status_ops_report
+# shellcheck source=scripts/run/schedule.sh
+source "$RUN_PARTS/schedule.sh" # schedule (systemd timers)
 
 usage() {
 	cat <<'EOF'
@@ -45,11 +51,17 @@ Stack (docker compose, docker-compose.yaml + .env):
 
 Site (the stack's backend container, or the native bench in local-bench mode):
   bench ARGS...          run bench, e.g.: bash run.sh bench --site yam.localhost migrate
-  backup                 write ./backups/YYYYMMDD_HHMM/{frappe-backup.sql.gz,files.tar.gz,backup.log}
-  restore [DIR] [--yes] [--no-safety-backup]
+  backup                 write ./backups/YYYYMMDD_HHMM/{frappe-backup.sql.gz,files.tar.gz,backup.log} (0600)
+  restore [DIR] [--yes] [--no-safety-backup] [--fresh-db]
                          restore the newest backup (or DIR): database and files; asks first unless --yes;
-                         takes a safety backup into ./backups/pre-restore/ first
-  prune [--dry-run]      keep the 7 newest backups (YAM_KEEP_BACKUPS), 3 newest safety and failed ones
+                         safety backup into ./backups/pre-restore/ first; works with the backend down
+  prune [--dry-run]      remove backups by age: daily 7 days, predeploy 30, pre-restore 30 (YAM_KEEP_*_DAYS)
+  migrate                pre-deployment backup (./backups/predeploy_*), then bench migrate
+  offsite [push|list|fetch [SNAP]|restore [SNAP] [--yes]]
+                         newest backup -> restic repository YAM_OFFSITE_REPO (USB path or rclone:...), encrypted
+  watch                  email YAM_ADMIN_EMAIL once per event: no backup for 26 h, failed backup, disk > 80 %
+  schedule install|remove|show
+                         systemd timers: daily backup + prune, hourly watch, weekly offsite (catch up after off)
   test [ARGS...]         run the app's integration tests (bench run-tests --app yam_agri_core) with CI=1
   gateway-user EMAIL [SITE...]
                          create/refresh a Sensor Gateway API user for SITEs (default: all sites) and print
@@ -67,7 +79,7 @@ restore, test, gateway-user and the ping of status run against that bench (as th
 when run as root) instead of docker compose. DB_ROOT_PASSWORD is the MariaDB root password for restore.
 
 Environment: SITE_NAME, DB_ROOT_PASSWORD, ADMIN_PASSWORD, HTTP_PORT, YAM_ADMIN_EMAIL (emailed when a backup
-fails) come from .env; YAM_BACKUP_DIR, YAM_ENV_FILE, YAM_KEEP_BACKUPS override the defaults.
+fails) come from .env; YAM_BACKUP_DIR, YAM_ENV_FILE, YAM_KEEP_*_DAYS, YAM_OFFSITE_* override the defaults.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 missing prerequisite, 4 unhealthy, 5 backup failed,
             6 restore failed, 7 no backup to restore, 8 not confirmed.
@@ -98,6 +110,10 @@ main() {
 	backup) cmd_backup "$@" ;;
 	restore) cmd_restore "$@" ;;
 	prune) cmd_prune "$@" ;;
+	migrate) cmd_migrate "$@" ;;
+	offsite) cmd_offsite "$@" ;;
+	watch) cmd_watch "$@" ;;
+	schedule) cmd_schedule "$@" ;;
 	test) cmd_test "$@" ;;
 	sensor) cmd_sensor "$@" ;;
 	build) cmd_build "$@" ;;

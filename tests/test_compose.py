@@ -168,20 +168,38 @@ def test_one_shot_site_job(services):
 	assert "--install-app erpnext" in bootstrap and "--install-app yam_agri_core" in bootstrap
 
 
-def test_memory_limits_total_under_3_gb(services):
-	total = 0
+def mem_limits(services):
+	out = {}
 	for name, svc in services.items():
 		limit = svc.get("mem_limit") or svc.get("deploy", {}).get("resources", {}).get("limits", {}).get(
 			"memory"
 		)
 		assert limit, f"{name} has no memory limit"
-		total += parse_mem(limit)
-	assert total < 3 * 1000**3, f"memory limits add up to {total / 1024**2:.0f} MiB"
+		out[name] = parse_mem(limit)
+	return out
+
+
+def test_memory_limits_total_under_3_gb(services):
+	"""Everything but the monitoring profile fits 3 GB; the guide states both totals as they are."""
+	limits = mem_limits(services)
+	monitoring = {n for n, svc in services.items() if "monitoring" in svc.get("profiles", [])}
+	assert monitoring >= {"prometheus", "grafana", "cadvisor", "mysqld-exporter", "redis-exporter"}
+	base = sum(v for n, v in limits.items() if n not in monitoring)
+	assert base < 3 * 1000**3, f"memory limits add up to {base / 1024**2:.0f} MiB"
+	guide = (ROOT / "docs" / "DEPLOYMENT_GUIDE.md").read_text()
+	m = re.search(r"All limits together: (\d+) MiB without the monitoring profile, (\d+) MiB with it", guide)
+	assert m, "docs/DEPLOYMENT_GUIDE.md must state the memory totals"
+	assert (int(m.group(1)), int(m.group(2))) == (base // 1024**2, sum(limits.values()) // 1024**2)
 
 
 def test_port_8000_is_published_by_the_frontend(services):
 	ports = services["frontend"]["ports"]
 	assert any(str(p).endswith(":8000:8080") or str(p) == "8000:8080" for p in ports), ports
+	assert any(str(p).endswith(":8443:8443") for p in ports), ports  # HTTPS
+	# both on HTTP_BIND: a LAN address given there is used for both
+	assert all(str(p).startswith("0.0.0.0:") for p in ports)
+	raw_ports = yaml.safe_load(COMPOSE.read_text())["services"]["frontend"]["ports"]
+	assert all(p.startswith("${HTTP_BIND:-") for p in raw_ports), raw_ports
 	# nothing else grabs 8000 on the host
 	for name, svc in services.items():
 		if name != "frontend":
@@ -214,9 +232,14 @@ def test_redis_cache_and_durable_queue(services, stack):
 def test_frappe_processes(services):
 	assert "gunicorn" in " ".join(services["backend"]["command"])
 	assert services["websocket"]["command"][-1].endswith("socketio.js")
-	assert services["queue-short"]["command"][:3] == ["bench", "worker", "--queue"]
-	assert "short" in services["queue-short"]["command"][3]
-	assert "long" in services["queue-long"]["command"][3]
+	queues = {}
+	for name in ("queue-short", "queue-long"):
+		cmd = services[name]["command"]
+		assert cmd[:3] == ["bench", "worker", "--queue"], name
+		queues[name] = set(cmd[3].split(","))
+	# Frappe enqueues to short, default and long: each has a worker, and the short worker takes default too
+	assert queues["queue-short"] >= {"short", "default"}, queues
+	assert "long" in queues["queue-long"], queues
 	assert services["scheduler"]["command"] == ["bench", "schedule"]
 	for name in FRAPPE_SERVICES:
 		vols = services[name]["volumes"]
@@ -372,3 +395,240 @@ def test_mock_iot_publishes_over_mqtt_in_the_stack(services):
 	assert iot["environment"]["YAM_MQTT_USERNAME"] == "yam-simulator"
 	acl = (ROOT / "docker" / "mosquitto" / "acl").read_text()
 	assert "user yam-simulator\ntopic write yam/#" in acl and "user yam-gateway\ntopic read yam/#" in acl
+
+
+def _run_steps(text):
+	"""The shell steps of the Dockerfile's RUN instructions, comments and line continuations removed."""
+	lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+	joined = re.sub(r"\\\n", " ", "\n".join(lines))
+	steps = []
+	for m in re.finditer(r"^RUN (.+)$", joined, re.M):
+		steps += [" ".join(part.split()) for part in m.group(1).split("&&")]
+	return steps
+
+
+def test_dockerfile_registers_the_app_in_apps_txt_before_building():
+	steps = _run_steps(DOCKERFILE.read_text())
+	write = steps.index("ls -1 apps > sites/apps.txt")
+	assert write < steps.index("bench build --app yam_agri_core")
+	assert "cp sites/apps.txt /home/frappe/yam-apps.txt" in steps[write:]
+	# the entrypoint copies that file into the sites volume
+	assert (
+		'IMAGE_APPS_TXT="${YAM_IMAGE_APPS_TXT:-/home/frappe/yam-apps.txt}"'
+		in (ROOT / "docker" / "entrypoint.sh").read_text()
+	)
+
+
+def test_app_image_has_arabic_fonts_wkhtmltopdf_and_openssl():
+	steps = _run_steps(DOCKERFILE.read_text())
+	install = next(s for s in steps if "apt-get install" in s)
+	for pkg in ("fonts-noto-core", "fonts-kacst", "openssl"):
+		assert pkg in install.split(), pkg
+	assert 'fc-list | grep -q "Noto Naskh Arabic"' in steps
+	assert "command -v wkhtmltopdf" in steps  # the build fails when the base image lost it
+
+
+def _gunicorn_port(services):
+	bind = next(a for a in services["backend"]["command"] if a.startswith("--bind="))
+	return int(bind.rsplit(":", 1)[1])
+
+
+def test_healthcheck_ports_are_the_ports_the_services_listen_on(services):
+	script = (ROOT / "docker" / "healthcheck.sh").read_text()
+	cases = dict(re.findall(r"^(\w+)\) (.+)$", script, re.M))
+	assert f"127.0.0.1:{_gunicorn_port(services)}/" in cases["backend"]
+	assert services["frontend"]["environment"]["BACKEND"] == f"backend:{_gunicorn_port(services)}"
+	socketio = services["frontend"]["environment"]["SOCKETIO"]
+	assert socketio.startswith("websocket:") and f"127.0.0.1 {socketio.split(':')[1]}" in cases["websocket"]
+	tls_script = (ROOT / "docker" / "frontend-tls.sh").read_text()
+	listen = re.search(r"listen (\d+) ssl;", tls_script).group(1)
+	assert f"https://127.0.0.1:{listen}/" in cases["frontend"]
+	assert any(str(p).endswith(f":{listen}") for p in services["frontend"]["ports"])
+	assert re.search(r"listen (\d+) default_server;", tls_script).group(1) == "8080"
+
+
+def test_profiles_default_to_production(env, services):
+	"""A fresh .env starts no simulator: they need keys the admin makes after the first start."""
+	assert env["COMPOSE_PROFILES"] == ""
+	for name in ("mock_iot", "mock_scale", "mailpit"):
+		assert services[name]["profiles"] == ["dev"], name
+	for name in ("mosquitto", "gateway"):
+		assert set(services[name]["profiles"]) == {"field", "dev"}, name
+	assert env["MAIL_SERVER"] == ""
+
+
+def test_monitoring_profile(services, stack):
+	mon = {n: s for n, s in services.items() if "monitoring" in s.get("profiles", [])}
+	assert set(mon) == {
+		"prometheus",
+		"grafana",
+		"mysqld-exporter",
+		"redis-exporter",
+		"cadvisor",
+		"queue-exporter",
+	}
+	for name, svc in mon.items():
+		for port in svc.get("ports", []):
+			assert str(port).startswith("127.0.0.1:"), (name, port)
+	prom = yaml.safe_load((ROOT / "monitoring" / "prometheus" / "prometheus.yml").read_text())
+	targets = {t for job in prom["scrape_configs"] for sc in job["static_configs"] for t in sc["targets"]}
+	assert {"cadvisor:8080", "mysqld-exporter:9104", "queue-exporter:9102"} <= targets
+	assert {"redis://redis-cache:6379", "redis://redis-queue:6379"} <= targets
+	redis_job = next(j for j in prom["scrape_configs"] if j["job_name"] == "redis")
+	assert redis_job["relabel_configs"][-1]["replacement"] == "redis-exporter:9121"
+	assert services["queue-exporter"]["environment"]["RQ_EXPORTER_PORT"] == "9102"
+	script = services["queue-exporter"]["command"][-1].split("/apps/yam_agri_core/")[1]
+	assert (ROOT / script).is_file()
+	assert "--performance-schema=OFF" in services["db"]["command"]
+	assert services["redis-queue"]["command"][-4:] == [
+		"--maxmemory",
+		"48mb",
+		"--maxmemory-policy",
+		"noeviction",
+	]
+
+
+def test_alert_rules_cover_the_runbook_thresholds():
+	rules = yaml.safe_load((ROOT / "monitoring" / "prometheus" / "alerts.yml").read_text())
+	by_name = {r["alert"]: r for g in rules["groups"] for r in g["rules"]}
+	assert "> 0.8" in by_name["RedisMemoryHigh"]["expr"]  # 8.1: 80 % of the limit
+	assert "> 0.8" in by_name["ContainerMemoryHigh"]["expr"]
+	assert "> 0.8" in by_name["DiskAlmostFull"]["expr"]  # 6.2: volume > 80 % full
+	assert "container_start_time_seconds" in by_name["ContainerRestarting"]["expr"]
+	assert "yam_rq_queue_jobs" in by_name["WorkerQueueBacklog"]["expr"]
+	assert "mysql_perf_schema_events_statements_seconds_total" in by_name["MariaDBSlowStatements"]["expr"]
+	dash = json.loads((ROOT / "monitoring" / "grafana" / "dashboards" / "yam-stack.json").read_text())
+	exprs = " ".join(t["expr"] for p in dash["panels"] for t in p["targets"])
+	for metric in (
+		"mysql_perf_schema_events_statements_seconds_total",
+		"redis_memory_used_bytes",
+		"yam_rq_queue_jobs",
+		"container_start_time_seconds",
+	):
+		assert metric in exprs, metric
+
+
+@pytest.mark.parametrize("what", ["config", "rules"])
+def test_promtool_accepts_the_monitoring_config(what):
+	import shutil
+	import subprocess
+
+	promtool = shutil.which("promtool")
+	if not promtool:
+		pytest.skip("promtool not installed (Debian package prometheus)")
+	path = ROOT / "monitoring" / "prometheus" / ("prometheus.yml" if what == "config" else "alerts.yml")
+	proc = subprocess.run([promtool, "check", what, str(path)], capture_output=True, text=True)
+	assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_frontend_tls_makes_a_self_signed_certificate_and_redirects_http(tmp_path):
+	import shutil
+	import subprocess
+
+	if not (shutil.which("openssl") and shutil.which("envsubst")):
+		pytest.skip("openssl and envsubst (gettext-base) are needed")
+	template = tmp_path / "frappe.conf.template"
+	template.write_text("server {\n\tlisten 8080;\n\tproxy_pass http://${BACKEND};\n}\n")
+	conf, tls = tmp_path / "frappe.conf", tmp_path / "tls"
+	env = {
+		"PATH": os.environ["PATH"],
+		"YAM_TLS_DIR": str(tls),
+		"YAM_NGINX_TEMPLATE": str(template),
+		"YAM_NGINX_CONF": str(conf),
+		"SITE_NAME": "yam.localhost",
+		"HTTPS_PORT": "9443",
+		"BACKEND": "backend:8000",
+		"TLS_EXTRA_NAMES": "IP:192.168.1.20",
+	}
+	script = str(ROOT / "docker" / "frontend-tls.sh")
+	proc = subprocess.run([script, "true"], env=env, capture_output=True, text=True)
+	assert proc.returncode == 0, proc.stderr
+	text = conf.read_text()
+	assert "listen 8443 ssl;" in text and f"ssl_certificate {tls}/fullchain.pem;" in text
+	assert "proxy_pass http://backend:8000;" in text
+	assert "listen 8080 default_server;" in text and "return 301 https://$host:9443$request_uri;" in text
+	san = subprocess.run(
+		["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", str(tls / "fullchain.pem")],
+		capture_output=True,
+		text=True,
+	).stdout
+	assert "DNS:yam.localhost" in san and "IP Address:192.168.1.20" in san
+	assert (tls / "privkey.pem").stat().st_mode & 0o077 == 0
+	# an existing pair is kept; a key of another certificate is refused
+	before = (tls / "fullchain.pem").read_bytes()
+	assert subprocess.run([script, "true"], env=env, capture_output=True).returncode == 0
+	assert (tls / "fullchain.pem").read_bytes() == before
+	other = tmp_path / "other"
+	other.mkdir()
+	subprocess.run([script, "true"], env={**env, "YAM_TLS_DIR": str(other)}, capture_output=True)
+	shutil.copy(other / "privkey.pem", tls / "privkey.pem")
+	proc = subprocess.run([script, "true"], env=env, capture_output=True, text=True)
+	assert proc.returncode == 1 and "is not the key of" in proc.stderr
+
+
+def test_rq_exporter_counts_frappe_queues_against_a_fake_redis():
+	import importlib.util
+	import socketserver
+	import threading
+
+	spec = importlib.util.spec_from_file_location("rq_exporter", ROOT / "monitoring/exporters/rq_exporter.py")
+	rq = importlib.util.module_from_spec(spec)
+	spec.loader.exec_module(rq)
+	data = {
+		"rq:queue:home-frappe-frappe-bench:short": 3,
+		"rq:queue:home-frappe-frappe-bench:long": 7,
+		"rq:failed:home-frappe-frappe-bench:default": 2,
+	}
+
+	class Fake(socketserver.StreamRequestHandler):
+		def handle(self):
+			while True:
+				try:
+					args = rq.read_reply(self.rfile)
+				except ConnectionError:
+					return
+				cmd = args[0].upper()
+				if cmd == "SCAN":
+					prefix = args[3].rstrip("*")
+					keys = [k for k in data if k.startswith(prefix)]
+					self.wfile.write(b"*2\r\n$1\r\n0\r\n" + rq.encode(*keys))
+				elif cmd in ("LLEN", "ZCARD"):
+					self.wfile.write(b":%d\r\n" % data.get(args[1], 0))
+				elif cmd == "SCARD":
+					self.wfile.write(b":2\r\n")
+
+	server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Fake)
+	threading.Thread(target=server.serve_forever, daemon=True).start()
+	try:
+		text = rq.scrape(f"redis://127.0.0.1:{server.server_address[1]}")
+	finally:
+		server.shutdown()
+	assert "yam_rq_up 1" in text
+	assert 'yam_rq_queue_jobs{queue="short"} 3' in text and 'yam_rq_queue_jobs{queue="long"} 7' in text
+	assert 'yam_rq_queue_jobs{queue="default"} 0' in text
+	assert 'yam_rq_failed_jobs{queue="default"} 2' in text and "yam_rq_workers 2" in text
+	assert rq.scrape("redis://127.0.0.1:1") == rq.render(None)  # nothing listens there
+
+
+def test_helm_values_use_only_keys_of_the_official_chart():
+	"""deploy/helm/values-yam.yaml against the key paths of frappe/helm's erpnext/values.yaml (chart-keys.txt)."""
+	known = {
+		line.strip()
+		for line in (ROOT / "deploy" / "helm" / "chart-keys.txt").read_text().splitlines()
+		if line.strip() and not line.startswith("#")
+	}
+	free = ("resources.", "annotations.", "tls", "hosts", "installApps", "accessModes")
+	values = yaml.safe_load((ROOT / "deploy" / "helm" / "values-yam.yaml").read_text())
+
+	def walk(node, path):
+		for key, value in node.items():
+			dotted = f"{path}{key}"
+			parent_free = any(f".{f}" in f".{path}" for f in free)
+			assert parent_free or dotted in known, f"{dotted} is not a key of the erpnext chart"
+			if isinstance(value, dict):
+				walk(value, dotted + ".")
+
+	walk(values, "")
+	assert values["image"]["repository"].endswith("yam-agri-core")
+	assert "yam_agri_core" in values["jobs"]["createSite"]["installApps"]
+	assert values["externalRedis"]["queue"].startswith("redis://") and values["dbHost"]

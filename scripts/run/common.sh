@@ -74,19 +74,37 @@ confirm() { # prompt; true when the user typed yes
 # ---------------------------------------------------------------------------------------------------------------
 # configuration
 
-# load_env FILE: KEY=VALUE lines (docker compose .env syntax); variables already in the environment win
+# load_env FILE: KEY=VALUE lines, read as docker compose reads .env (variables already in the environment win):
+# unquoted values end at " #" (a comment) and are trimmed; 'single-quoted' values are literal; "double-quoted"
+# values are taken as written. What compose would change and run.sh could not reproduce exactly -- a `$` outside
+# single quotes (compose substitutes variables there) or a backslash in double quotes (compose reads escapes) --
+# is refused with the fix, so run.sh and the containers never see two different passwords.
 load_env() {
-	local file="$1" line key value
+	local file="$1" line key value n=0 why
 	[[ -f "$file" ]] || return 0
 	while IFS= read -r line || [[ -n "$line" ]]; do
+		n=$((n + 1))
 		line="${line%$'\r'}"
 		[[ "$line" =~ ^[[:space:]]*(#|$) ]] && continue
-		[[ "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+		[[ "$line" =~ ^[[:space:]]*(export[[:space:]]+)?([A-Za-z_][A-Za-z0-9_]*)[[:space:]]*=[[:space:]]*(.*)$ ]] || continue
 		key="${BASH_REMATCH[2]}"
 		value="${BASH_REMATCH[3]}"
-		if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then
+		why=""
+		if [[ "$value" =~ ^\'([^\']*)\'[[:space:]]*(#.*)?$ ]]; then
 			value="${BASH_REMATCH[1]}"
+		elif [[ "$value" =~ ^\"([^\"]*)\"[[:space:]]*(#.*)?$ ]]; then
+			value="${BASH_REMATCH[1]}"
+			[[ "$value" != *[\$\\]* ]] || why="has \$ or \\ inside double quotes (compose substitutes or unescapes them)"
+		elif [[ "$value" == [\"\']* ]]; then
+			why="has an opening quote without its closing one"
+		else
+			value="${value%% #*}" # an inline comment starts at the first " #", as in compose
+			[[ "$value" =~ ^(.*[^[:space:]])?[[:space:]]*$ ]] && value="${BASH_REMATCH[1]}"
+			[[ "$value" != *\$* ]] || why="has a \$ (compose would substitute a variable there)"
 		fi
+		[[ -z "$why" ]] || die "$E_PREREQ" "$file line $n: the value of $key $why" \
+			"write it in single quotes, which compose and run.sh both take literally: $key='...'" \
+			"or choose a value without \$, \\ and quotes (e.g. openssl rand -hex 16)"
 		if [[ -z "${!key+x}" ]]; then
 			export "$key=$value"
 		fi

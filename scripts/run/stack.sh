@@ -6,12 +6,17 @@ app_image() { printf '%s:%s' "${YAM_IMAGE:-yam-agri-core}" "${YAM_IMAGE_TAG:-v15
 cmd_up() {
 	[[ $# -eq 0 ]] || die "$E_USAGE" "up takes no arguments (got: $*)" "bash run.sh up"
 	check_docker
-	[[ -n "${DB_ROOT_PASSWORD:-}" && -n "${ADMIN_PASSWORD:-}" ]] ||
-		die "$E_PREREQ" "DB_ROOT_PASSWORD and ADMIN_PASSWORD must be set in $ENV_FILE" "edit $ENV_FILE"
+	check_up_settings
 	if ! docker image inspect "$(app_image)" >/dev/null 2>&1; then
 		info "app image $(app_image) not found: building it (needs internet; offline: bash run.sh offline-load)"
 		dc build || die "$E_FAIL" "building the app image failed" \
 			"check the internet connection, or load images without internet: bash run.sh offline-load FILE"
+	fi
+	# create-site migrates an existing site as the stack starts: back it up first (ops-dr's backup.sh)
+	if declare -F take_predeploy_backup >/dev/null; then
+		take_predeploy_backup || die "$E_BACKUP" "the pre-deployment backup failed: nothing was started or migrated" \
+			"read the newest backups/FAILED_*/backup.log" \
+			"fix it and run bash run.sh up again (or, knowingly: YAM_SKIP_PREDEPLOY_BACKUP=1 bash run.sh up)"
 	fi
 	info "starting the stack (the first start creates the site: several minutes)"
 	if ! dc up -d --remove-orphans; then
@@ -25,6 +30,53 @@ cmd_up() {
 		die "$E_FAIL" "docker compose up failed" "bash run.sh logs" "see docs/TROUBLESHOOTING.md"
 	fi
 	wait_for_site
+}
+
+# weak_secret NAME: why the password in variable NAME must not be used ("" when it is fine)
+weak_secret() {
+	local value="${!1:-}" min="${YAM_MIN_PASSWORD_LENGTH:-12}"
+	if [[ -z "$value" ]]; then
+		printf '%s is not set' "$1"
+	elif [[ "$value" == change-me* ]]; then
+		printf '%s is still the example value from .env.example' "$1"
+	elif ((${#value} < min)); then
+		printf '%s is shorter than %s characters' "$1" "$min"
+	fi
+}
+
+has_profile() { [[ ",${COMPOSE_PROFILES:-}," == *",$1,"* ]]; }
+
+# check_up_settings: refuse to start with example or short passwords, or with a profile whose services would
+# restart in a loop for want of their keys (a fresh install must come up healthy)
+check_up_settings() {
+	local names=(DB_ROOT_PASSWORD ADMIN_PASSWORD) name why weak=() fixes=()
+	if has_profile field || has_profile dev; then names+=(MQTT_GATEWAY_PASSWORD); fi
+	if has_profile dev; then names+=(MQTT_SIMULATOR_PASSWORD); fi
+	if has_profile monitoring; then names+=(GRAFANA_ADMIN_PASSWORD); fi
+	for name in "${names[@]}"; do
+		why="$(weak_secret "$name")"
+		[[ -n "$why" ]] || continue
+		if [[ "${YAM_ALLOW_WEAK_PASSWORDS:-0}" == "1" && -n "${!name:-}" ]]; then
+			warn "$why (allowed by YAM_ALLOW_WEAK_PASSWORDS=1)"
+		else
+			weak+=("$why")
+		fi
+	done
+	((${#weak[@]} == 0)) || die "$E_PREREQ" "refusing to start: $(printf '%s; ' "${weak[@]}")" \
+		"set each in $ENV_FILE to a new password of 12 characters or more, e.g. the output of: openssl rand -hex 16" \
+		"DB_ROOT_PASSWORD of an existing database: change it in MariaDB first (docs/TROUBLESHOOTING.md, 'refusing to start')"
+	if has_profile field || has_profile dev; then
+		[[ -n "${GATEWAY_API_KEY:-}" && -n "${GATEWAY_API_SECRET:-}" ]] ||
+			fixes+=("the gateway needs GATEWAY_API_KEY and GATEWAY_API_SECRET")
+	fi
+	if has_profile dev && [[ -z "${SIMULATOR_ADMIN_PASSWORD:-}" ]]; then
+		[[ -n "${IOT_API_KEY:-}" && -n "${IOT_API_SECRET:-}" ]] || fixes+=("mock_iot needs IOT_API_KEY and IOT_API_SECRET")
+		[[ -n "${SCALE_API_KEY:-}" && -n "${SCALE_API_SECRET:-}" ]] ||
+			fixes+=("mock_scale needs SCALE_API_KEY and SCALE_API_SECRET")
+	fi
+	((${#fixes[@]} == 0)) || die "$E_PREREQ" "COMPOSE_PROFILES=${COMPOSE_PROFILES} would start services without their keys: $(printf '%s; ' "${fixes[@]}")" \
+		"start without the profile first (COMPOSE_PROFILES= in $ENV_FILE), then make the keys: bash run.sh gateway-user EMAIL" \
+		"put them in $ENV_FILE (dev laptop: SIMULATOR_ADMIN_PASSWORD instead), set COMPOSE_PROFILES again, bash run.sh up"
 }
 
 site_job_state() { # "STATUS EXITCODE" of the create-site container ("" when it has none)
@@ -52,20 +104,38 @@ wait_for_site() {
 		sleep 5
 		waited=$((waited + 5))
 	done
-	info "waiting for the site to answer on http://127.0.0.1:${HTTP_PORT:-8000}"
+	info "waiting for the site to answer on $(web_url)"
 	while ! ping_http >/dev/null 2>&1; do
 		((waited < timeout)) || die "$E_UNHEALTHY" "the site does not answer after ${timeout}s" "bash run.sh status" \
-			"bash run.sh logs backend"
+			"bash run.sh logs frontend" "bash run.sh logs backend"
 		sleep 5
 		waited=$((waited + 5))
 	done
-	info "YAM Agri is up: http://localhost:${HTTP_PORT:-8000} (user Administrator)"
+	info "YAM Agri is up: $(web_url) (user Administrator; http://$(web_host):${HTTP_PORT:-8000} redirects there)"
 }
 
-ping_http() { # GET frappe.ping through the published port
-	local url="${YAM_URL:-http://127.0.0.1:${HTTP_PORT:-8000}}" body
+# web_host: where this machine reaches the published web ports: the address in HTTP_BIND when they are bound to
+# one (a LAN address, or 127.0.0.1), this machine's loopback when they listen on every interface
+web_host() {
+	local bind="${HTTP_BIND:-0.0.0.0}"
+	bind="${bind#[}"
+	bind="${bind%]}"
+	case "$bind" in
+	0.0.0.0 | "::") printf '127.0.0.1' ;;
+	*:*) printf '[%s]' "$bind" ;;
+	*) printf '%s' "$bind" ;;
+	esac
+}
+
+web_url() { printf 'https://%s:%s' "$(web_host)" "${HTTPS_PORT:-8443}"; }
+
+ping_http() { # GET frappe.ping through the published HTTPS port (YAM_URL overrides: local-bench mode)
+	local url="${YAM_URL:-$(web_url)}" body tls=()
 	command -v curl >/dev/null 2>&1 || return 3
-	body="$(curl -fsS --max-time 10 -H "X-Frappe-Site-Name: $(site_name)" "$url/api/method/frappe.ping")" || return 1
+	# the certificate may be self-signed (made at first start): this checks that the site answers, not who it is
+	[[ "$url" != https:* || "${YAM_TLS_VERIFY:-0}" == "1" ]] || tls=(--insecure)
+	body="$(curl -fsS "${tls[@]}" --max-time 10 -H "X-Frappe-Site-Name: $(site_name)" "$url/api/method/frappe.ping")" ||
+		return 1
 	[[ "$body" == *'"pong"'* ]]
 }
 
@@ -160,14 +230,20 @@ status_stack() { # every service's container and health, then frappe.ping over H
 		status_service "$svc"
 	done
 	info ""
+	status_memory
 	ping_http || prc=$?
 	if ((prc == 0)); then
-		info "frappe.ping: pong (http://127.0.0.1:${HTTP_PORT:-8000})"
+		info "frappe.ping: pong ($(web_url))"
 	elif ((prc == 3)); then
 		problems+=("curl is not installed, cannot ping the site (apt-get install curl)")
 	else
-		info "frappe.ping: NO ANSWER"
-		problems+=("the site does not answer frappe.ping on port ${HTTP_PORT:-8000} (bash run.sh logs backend)")
+		info "frappe.ping: NO ANSWER ($(web_url))"
+		problems+=("the site does not answer frappe.ping on $(web_url) (bash run.sh logs frontend; bash run.sh logs backend)")
+	fi
+	# disk use, newest backup and offsite copy (ops-dr's watch.sh)
+	if declare -F status_ops_report >/dev/null; then
+		info ""
+		status_ops_report
 	fi
 	if ((${#problems[@]})); then
 		printf 'run.sh: error: the stack is not healthy\n' >&2
@@ -175,6 +251,16 @@ status_stack() { # every service's container and health, then frappe.ping over H
 		exit "$E_UNHEALTHY"
 	fi
 	info "all services healthy"
+}
+
+status_memory() { # memory use and limit of each running container (docker stats); informational
+	local ids=()
+	mapfile -t ids < <(dc ps -q 2>/dev/null || true)
+	((${#ids[@]})) || return 0
+	info "memory (docker stats; limits in docker-compose.yaml):"
+	docker stats --no-stream --format '  {{.Name}}	{{.MemUsage}}	{{.MemPerc}}' "${ids[@]}" 2>/dev/null ||
+		info "  docker stats did not answer"
+	info ""
 }
 
 status_service() { # SERVICE: print its row; add what is wrong with it to the caller's (status_stack's) problems
