@@ -14,6 +14,10 @@ from yam_agri_core.rules import dashboards
 
 
 def chart(labels: list[str], datasets: list[tuple[str, list]], chart_type: str | None = None) -> dict:
+	"""The chart's data; ``{}`` when there is nothing to draw: Desk then says "No Data" (frappe-charts
+	throws on a chart with no labels or no datasets)."""
+	if not labels or not datasets:
+		return {}
 	out = {"labels": labels, "datasets": [{"name": name, "values": values} for name, values in datasets]}
 	if chart_type:
 		out["type"] = chart_type
@@ -56,7 +60,7 @@ def get_bin_temperature(
 	)
 	slots, series = dashboards.temperature_series(rows, start, now, bucket_hours)
 	if not series:
-		return chart([], [])
+		return {}
 	show = format_datetime if bucket_hours < 24 else format_date
 	labels = [show(slot, "HH:mm" if bucket_hours < 24 else None) for slot in slots]
 	return chart(labels, series)
