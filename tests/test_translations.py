@@ -72,3 +72,12 @@ def test_translations_keep_placeholders_and_are_arabic():
 		assert target.strip(), source
 		if re.search(r"[A-Za-z]{4,}", source) and source not in ("ERPNext", "ISO 22000"):
 			assert re.search(r"[\u0600-\u06FF]", target), f"not Arabic: {source} -> {target}"
+
+
+def test_each_english_string_is_translated_once_and_kilograms_read_one_way():
+	with (APP / "translations" / "ar.csv").open(newline="", encoding="utf-8") as fh:
+		rows = [row for row in csv.reader(fh) if row]
+	keys = [row[0] for row in rows]
+	assert sorted({k for k in keys if keys.count(k) > 1}) == []
+	# "kg" is كغ everywhere: a report next to a print format must not spell it two ways
+	assert [row[0] for row in rows if "كجم" in row[1]] == []
