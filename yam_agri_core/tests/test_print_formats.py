@@ -1,6 +1,10 @@
 """The app's print formats render to HTML and PDF in English and Arabic (right to left), and only for a
 user who may read the record's site."""
 
+import socket
+from contextlib import contextmanager
+from urllib.parse import urlparse
+
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.translate import print_language
@@ -22,6 +26,32 @@ test_ignore = TEST_IGNORE
 #: wkhtmltopdf fetches Frappe's print stylesheet from the site's URL; a test site's name need not
 #: resolve on the bench, and the formats carry their own style, so a stylesheet it cannot load is skipped.
 PDF_OPTIONS = {"load-error-handling": "ignore", "load-media-error-handling": "ignore"}
+
+
+@contextmanager
+def resolvable_host():
+	"""wkhtmltopdf fetches Frappe's print stylesheet from the site's URL. A test bench's site name (e.g.
+	``yam.test``) resolves nowhere, and wkhtmltopdf gives up on an unknown host even when told to ignore
+	load errors (a refused connection it ignores); a deployed site's name resolves. The formats carry their
+	own CSS, so the test points the URL at a resolvable address with nothing listening when the name does not
+	resolve."""
+	if host_resolves(urlparse(frappe.utils.get_url()).hostname or ""):
+		yield
+		return
+	saved = frappe.local.conf.get("host_name")
+	frappe.local.conf.host_name = "http://127.0.0.1:9"
+	try:
+		yield
+	finally:
+		frappe.local.conf.host_name = saved
+
+
+def host_resolves(host: str) -> bool:
+	try:
+		socket.gethostbyname(host)
+	except OSError:
+		return False
+	return True
 
 
 class TestPrintFormats(FrappeTestCase):
@@ -54,7 +84,7 @@ class TestPrintFormats(FrappeTestCase):
 
 	def render(self, print_format: str, lang: str, as_pdf: bool = False):
 		doctype, name = self.records[print_format]
-		with print_language(lang):
+		with print_language(lang), resolvable_host():
 			return frappe.get_print(
 				doctype, name, print_format, as_pdf=as_pdf, pdf_options=dict(PDF_OPTIONS) if as_pdf else None
 			)
