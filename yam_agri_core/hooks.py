@@ -61,7 +61,8 @@ scheduler_events = {
 # Desk
 # ----
 
-app_include_js = []
+# what the Script Reports share (public/js/yam_reports.js, served as is: no bundle to build)
+app_include_js = ["/assets/yam_agri_core/js/yam_reports.js"]
 
 # Print formats: the data helpers their Jinja templates call
 jinja = {

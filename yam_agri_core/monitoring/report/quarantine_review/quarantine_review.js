@@ -40,13 +40,6 @@ frappe.query_reports["Quarantine Review"] = {
 		{ fieldname: "storage_bin", label: __("Storage Bin"), fieldtype: "Link", options: "Storage Bin" },
 	],
 	get_datatable_options(options) {
-		// an empty first cell would make the datatable align a text column as a number
-		const start = frappe.utils.is_rtl() ? "right" : "left";
-		for (const column of options.columns || []) {
-			if (!["Int", "Float", "Currency", "Percent", "Check"].includes(column.fieldtype)) {
-				column.align = start;
-			}
-		}
-		return options;
+		return yam_agri.reports.align_text_columns(options);
 	},
 };

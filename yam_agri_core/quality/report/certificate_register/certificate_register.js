@@ -36,14 +36,7 @@ frappe.query_reports["Certificate Register"] = {
 		{ fieldname: "lot", label: __("Lot"), fieldtype: "Link", options: "Lot" },
 	],
 	get_datatable_options(options) {
-		// an empty first cell would make the datatable align a text column as a number
-		const start = frappe.utils.is_rtl() ? "right" : "left";
-		for (const column of options.columns || []) {
-			if (!["Int", "Float", "Currency", "Percent", "Check"].includes(column.fieldtype)) {
-				column.align = start;
-			}
-		}
-		return options;
+		return yam_agri.reports.align_text_columns(options);
 	},
 	formatter(value, row, column, data, default_formatter) {
 		if (column.fieldname === "status" && data && data.status) {

@@ -8,14 +8,7 @@ frappe.query_reports["User Access Audit"] = {
 		{ fieldname: "flagged_only", label: __("Flagged Only"), fieldtype: "Check" },
 	],
 	get_datatable_options(options) {
-		// an empty first cell would make the datatable align a text column as a number
-		const start = frappe.utils.is_rtl() ? "right" : "left";
-		for (const column of options.columns || []) {
-			if (!["Int", "Float", "Currency", "Percent", "Check"].includes(column.fieldtype)) {
-				column.align = start;
-			}
-		}
-		return options;
+		return yam_agri.reports.align_text_columns(options);
 	},
 	formatter(value, row, column, data, default_formatter) {
 		if (column.fieldname === "user_type" && data && data.user_type) {

@@ -28,14 +28,7 @@ frappe.query_reports["Lot Stock"] = {
 		{ fieldname: "include_closed", label: __("Include Shipped and Rejected"), fieldtype: "Check" },
 	],
 	get_datatable_options(options) {
-		// an empty first cell would make the datatable align a text column as a number
-		const start = frappe.utils.is_rtl() ? "right" : "left";
-		for (const column of options.columns || []) {
-			if (!["Int", "Float", "Currency", "Percent", "Check"].includes(column.fieldtype)) {
-				column.align = start;
-			}
-		}
-		return options;
+		return yam_agri.reports.align_text_columns(options);
 	},
 	formatter(value, row, column, data, default_formatter) {
 		if (data && column.fieldname === "status" && data.status) {
