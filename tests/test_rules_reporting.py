@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from yam_agri_core.rules import reporting as r
+from yam_agri_core.rules.messages import Kind, RuleError
 
 TODAY = dt.date(2026, 12, 1)
 NOW = dt.datetime(2026, 12, 1, 12, 0)
@@ -338,3 +339,12 @@ def test_who_is_reviewed():
 	assert r.is_reviewed("b@x", False, ["A"])
 	assert not r.is_reviewed("c@x", False, [])
 	assert not r.is_reviewed("Guest", True, [])
+
+
+def test_report_dates_may_not_run_backwards_but_may_be_open():
+	r.check_date_order(dt.date(2026, 12, 1), dt.date(2026, 12, 1))
+	r.check_date_order(None, dt.date(2026, 12, 1))
+	r.check_date_order(dt.date(2026, 12, 1), None)
+	with pytest.raises(RuleError) as caught:
+		r.check_date_order(dt.date(2026, 12, 2), dt.date(2026, 12, 1))
+	assert (caught.value.kind, caught.value.field) == (Kind.DATES, "to_date")

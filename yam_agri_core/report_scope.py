@@ -11,7 +11,8 @@ from frappe import _
 from frappe.utils import add_days, getdate
 
 from yam_agri_core.permissions import get_allowed_sites
-from yam_agri_core.rules.reporting import sites_to_read
+from yam_agri_core.rule_bridge import rules_enforced
+from yam_agri_core.rules.reporting import check_date_order, sites_to_read
 
 
 def report_filters(filters: dict | None) -> frappe._dict:
@@ -48,9 +49,9 @@ def within_dates(query, column, filters: dict, datetime_column: bool = False):
 
 
 def check_dates(filters: dict) -> None:
-	start, end = date_range(filters)
-	if start and end and end < start:
-		frappe.throw(_("To Date {0} must not be before From Date {1}").format(end, start), title=_("Filters"))
+	"""Refuse dates out of order (a translated ``DateRangeError``)."""
+	with rules_enforced():
+		check_date_order(*date_range(filters))
 
 
 def no_site_message() -> str:

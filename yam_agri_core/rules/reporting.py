@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from yam_agri_core.rules import alerting, certificates, thresholds
-from yam_agri_core.rules.messages import _
+from yam_agri_core.rules.messages import Kind, RuleError, _
 from yam_agri_core.rules.roles import SYSTEM_MANAGER
 from yam_agri_core.rules.weighing import mismatch_severity
 
@@ -308,3 +308,11 @@ def access_flags(
 def is_reviewed(user: str, enabled: bool, sites: Sequence[str]) -> bool:
 	"""Every enabled user, and every disabled one still holding grants."""
 	return user not in BUILT_IN_USERS and (enabled or bool(sites))
+
+
+def check_date_order(start: dt.date | None, end: dt.date | None) -> None:
+	"""A report's To Date may not come before its From Date (either may be open)."""
+	if start and end and end < start:
+		raise RuleError(
+			Kind.DATES, _("To Date {0} must not be before From Date {1}"), end, start, field="to_date"
+		)
