@@ -1,6 +1,6 @@
 import pytest
 
-from yam_agri_core.rules.messages import RuleError
+from yam_agri_core.rules.messages import Kind, RuleError
 from yam_agri_core.rules.sites import LinkedRecord, check_same_site, normalize_site_code, site_condition
 
 
@@ -53,3 +53,25 @@ def test_site_condition_lists_granted_sites_quoted():
 		site_condition("`tabLot`.`site`", ["B", "A", "A", "O'X"], quote)
 		== "`tabLot`.`site` in ('A', 'B', 'O''X')"
 	)
+
+
+def test_a_record_of_a_site_the_user_may_not_see_is_refused_as_not_found_naming_nothing_of_it():
+	hidden = LinkedRecord("lot", "Lot", "Lot", "LOT-2026-00042", "YEM-HOD-STORE-01", visible=False)
+	with pytest.raises(RuleError) as caught:
+		check_same_site("YEM-TAI-SILO-01", [hidden])
+	error = caught.value
+	assert (error.kind, error.template, error.params, error.field) == (
+		Kind.SITE,
+		"{0} not found at site {1}",
+		("Lot", "YEM-TAI-SILO-01"),
+		"lot",
+	)
+	assert "LOT-2026-00042" not in str(error) and "HOD" not in str(error)
+
+
+def test_a_record_of_a_site_the_user_may_see_is_refused_by_name():
+	seen = LinkedRecord("lot", "Lot", "Lot", "LOT-2026-00042", "YEM-HOD-STORE-01", visible=True)
+	with pytest.raises(RuleError) as caught:
+		check_same_site("YEM-TAI-SILO-01", [seen])
+	assert "LOT-2026-00042" in str(caught.value) and "YEM-HOD-STORE-01" in str(caught.value)
+	check_same_site("YEM-TAI-SILO-01", [LinkedRecord("lot", "Lot", "Lot", "L", "YEM-TAI-SILO-01", False)])

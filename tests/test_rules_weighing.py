@@ -2,7 +2,9 @@ import pytest
 
 from yam_agri_core.rules.messages import RuleError
 from yam_agri_core.rules.weighing import (
+	LotExpectations,
 	deviation_pct,
+	expected_of_truck,
 	is_mismatch,
 	mismatch_severity,
 	net_weight,
@@ -103,3 +105,44 @@ def test_mismatch_severity():
 	assert mismatch_severity(-26.7, 2.0) == "Major"
 	assert mismatch_severity(3.0, 2.0) == "Minor"
 	assert mismatch_severity(-4.0, 2.0) == "Minor"
+
+
+def test_a_truck_without_a_declared_weight_is_expected_to_bring_what_its_lot_still_expects():
+	assert expected_of_truck(18000, 0) == 18000  # the first truck of the lot
+	assert expected_of_truck(18000, 12200) == 5800  # the second: 18,000 declared less 12,200 weighed
+	assert expected_of_truck(18000, None) == 18000
+	assert expected_of_truck(3000.5, 1000.25) == 2000.25
+
+
+def test_a_lot_that_expects_nothing_more_does_not_judge_its_trucks():
+	assert expected_of_truck(18000, 18000) is None
+	assert expected_of_truck(18000, 19000) is None
+	assert expected_of_truck(None, 0) is None
+	assert expected_of_truck(0, 0) is None
+
+
+def test_the_second_truck_of_a_lot_is_not_a_mismatch_against_the_whole_lot():
+	second = weigh(
+		gross_kg=14800, tare_kg=9000, expected_net_kg=expected_of_truck(18000, 12200), tolerance_pct=2
+	)
+	assert (second.expected_net_kg, second.deviation_pct, second.mismatch) == (5800, 0, False)
+	short = weigh(
+		gross_kg=14000, tare_kg=9000, expected_net_kg=expected_of_truck(18000, 12200), tolerance_pct=2
+	)
+	assert short.mismatch and short.deviation_pct == pytest.approx(-13.7931, abs=1e-4)
+
+
+def test_an_import_counts_the_earlier_rows_of_a_lot():
+	lots = LotExpectations({"LOT-A": 18000, "LOT-B": 3000}, {"LOT-A": 0})
+	assert lots.expected("LOT-A", "Inbound", None) == 18000
+	lots.weighed("LOT-A", 6000)
+	assert lots.expected("LOT-A", "Inbound", None) == 12000
+	lots.weighed("LOT-A", 6100)
+	assert lots.expected("LOT-A", "Inbound", None) == 5900
+	assert lots.expected("LOT-A", "Inbound", 6000) is None  # the sender declared the truck
+	assert lots.expected("LOT-A", "Outbound", None) is None
+	assert lots.expected("LOT-C", "Inbound", None) is None  # not a lot of the site
+	lots.weighed("LOT-C", 10)
+	assert lots.expected("LOT-B", "Inbound", None) == 3000
+	lots.weighed("LOT-A", 5900)
+	assert lots.expected("LOT-A", "Inbound", None) is None  # fully weighed

@@ -13,6 +13,7 @@ from frappe.utils import format_date, format_datetime
 
 from yam_agri_core import store
 from yam_agri_core.exceptions import ERRORS_BY_KIND
+from yam_agri_core.permissions import user_has_site
 from yam_agri_core.rules.messages import RuleError, RuleErrors
 from yam_agri_core.rules.sites import LinkedRecord, check_same_site
 
@@ -56,21 +57,24 @@ def _translate_param(value: object) -> str:
 def check_links_same_site(doc, fields: Iterable[tuple[str, str]]) -> None:
 	"""Every filled link in ``fields`` ((fieldname, DocType) pairs) must belong to ``doc.site``.
 
-	Sites of linked records are read without permission checks: the rule is about the data, and the
-	error names only the record the user typed.
+	Sites of linked records are read without permission checks: the rule is about the data. A linked
+	record of a site the user may not see is refused as not found at the record's site, naming nothing
+	of it (``rules.sites.check_same_site``).
 	"""
 	linked = []
 	for fieldname, doctype in fields:
 		name = doc.get(fieldname)
 		if not name:
 			continue
+		site = store.site_of(doctype, name)
 		linked.append(
 			LinkedRecord(
 				fieldname=fieldname,
 				label=_(doc.meta.get_label(fieldname)),
 				doctype=doctype,
 				name=name,
-				site=store.site_of(doctype, name),
+				site=site,
+				visible=not site or user_has_site(site, doctype=doctype),
 			)
 		)
 	with rules_enforced():

@@ -45,18 +45,28 @@ def normalize_site_code(code: str | None) -> str:
 
 @dataclass(frozen=True)
 class LinkedRecord:
-	"""A record linked from another one: which field links it, its DocType, name and site."""
+	"""A record linked from another one: which field links it, its DocType, name and site, and whether
+	the user may see that site (``visible``)."""
 
 	fieldname: str
 	label: str
 	doctype: str
 	name: str
 	site: str | None
+	visible: bool = True
 
 
 def check_same_site(site: str, linked: Iterable[LinkedRecord]) -> None:
-	"""Raise on the first linked record that belongs to another site than ``site``."""
+	"""Raise on the first linked record that belongs to another site than ``site``.
+
+	A record of a site the user may not see is refused as not found at ``site``: the refusal names
+	nothing of it (neither its name nor its site), so it tells no more than a name that does not exist.
+	"""
 	for record in linked:
+		if record.name and record.site and record.site != site and not record.visible:
+			raise RuleError(
+				Kind.SITE, _("{0} not found at site {1}"), record.label, site, field=record.fieldname
+			)
 		if record.name and record.site and record.site != site:
 			raise RuleError(
 				Kind.SITE,

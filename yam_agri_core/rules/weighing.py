@@ -1,4 +1,11 @@
-"""Scale ticket arithmetic: net weight, deviation from the declared weight, mismatch."""
+"""Scale ticket arithmetic: net weight, what a truck is expected to bring, deviation, mismatch.
+
+A truck is judged against what its sender declared for it (the ticket's Expected Net Weight, typed or
+an import's ``expected_net_kg`` column). When nothing was declared for the truck, it is judged against
+what its lot still expects (:func:`expected_of_truck`): the quantity declared at receipt less the net of
+the lot's earlier submitted Inbound tickets, so the second truck of a lot is not compared with the
+whole lot.
+"""
 
 from __future__ import annotations
 
@@ -93,6 +100,43 @@ def weigh(
 		deviation_pct=deviation,
 		mismatch=is_mismatch(deviation, tolerance_pct),
 	)
+
+
+def expected_of_truck(declared_at_receipt_kg: float | None, weighed_before_kg: float | None) -> float | None:
+	"""What a truck whose sender declared nothing is expected to bring: what its lot still expects.
+
+	``declared_at_receipt_kg`` is the lot's declared quantity less what Lot Transfers added into it
+	(``rules.weighed.declared_at_receipt``); ``weighed_before_kg`` the net of the lot's Inbound tickets
+	submitted before this one. ``None`` when the lot expects nothing more (nothing declared, or already
+	fully weighed): the truck is then not judged on its own and any surplus shows in the lot's weight
+	difference.
+	"""
+	if not declared_at_receipt_kg or declared_at_receipt_kg <= 0:
+		return None
+	remaining = round(declared_at_receipt_kg - (weighed_before_kg or 0.0), WEIGHT_DECIMALS)
+	return remaining if remaining > 0 else None
+
+
+class LotExpectations:
+	"""What each lot of an import still expects as the file's rows are imported in order: the quantity
+	declared at receipt less the net of its submitted Inbound tickets and of the file's rows imported
+	before (a dry run rolls each row back, so the file's rows are counted here, not read back)."""
+
+	def __init__(self, declared_at_receipt_kg: dict[str, float], weighed_kg: dict[str, float]):
+		self.declared_at_receipt_kg = declared_at_receipt_kg
+		self.weighed_kg = dict(weighed_kg)
+
+	def expected(self, lot: str | None, direction: str | None, expected_net_kg: float | None) -> float | None:
+		"""What a row's truck is expected to bring when its sender declared nothing; ``None`` when it
+		declared something, weighs no lot of the site or the lot expects nothing more."""
+		if not lot or direction != "Inbound" or expected_net_kg or lot not in self.declared_at_receipt_kg:
+			return None
+		return expected_of_truck(self.declared_at_receipt_kg[lot], self.weighed_kg.get(lot))
+
+	def weighed(self, lot: str, net_kg: float | None) -> None:
+		"""A row of ``lot`` was imported: what the lot expects shrinks by its net weight."""
+		if lot in self.declared_at_receipt_kg:
+			self.weighed_kg[lot] = round((self.weighed_kg.get(lot) or 0.0) + (net_kg or 0.0), WEIGHT_DECIMALS)
 
 
 def format_kg(value: float) -> str:

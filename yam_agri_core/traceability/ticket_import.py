@@ -20,12 +20,14 @@ from collections.abc import Callable, Iterable
 
 import frappe
 from frappe import _
-from frappe.utils import now_datetime, strip_html
+from frappe.query_builder.functions import Sum
+from frappe.utils import flt, now_datetime, strip_html
 
 from yam_agri_core import store
 from yam_agri_core.alerts.imports import alert_import_mismatches
 from yam_agri_core.permissions import user_has_site
 from yam_agri_core.rule_bridge import throw_rule_error, translate_rule_error
+from yam_agri_core.rules import weighed, weighing
 from yam_agri_core.rules.messages import RuleError, RuleErrors
 from yam_agri_core.rules.ticket_import import ParsedFile, TicketRow, parse_ticket_file, ticket_values
 from yam_agri_core.traceability.doctype.lot.lot import add_weighing_notes, settle_weighed_quantity
@@ -126,7 +128,14 @@ def run_import(
 		"rejected": [{"row": r.row, "error": row_error_text(r.error)} for r in parsed.rejected],
 	}
 	existing = existing_tickets(site, [row.ticket_no for row in parsed.rows])
-	declared = declared_quantities(row.lot for row in parsed.rows if row.lot and row.expected_net_kg is None)
+	expecting = lot_expectations(
+		site,
+		(
+			row.lot
+			for row in parsed.rows
+			if row.lot and row.direction == "Inbound" and not row.expected_net_kg
+		),
+	)
 	mismatched: list[dict] = []
 	weighed_lots: set[str] = set()
 	total = len(parsed.rows)
@@ -136,12 +145,19 @@ def run_import(
 			if holder:
 				result["skipped"].append(skipped_row(row, holder))
 			else:
-				outcome = import_row(site, row, dry_run, import_batch, declared.get(row.lot))
+				outcome = import_row(
+					site,
+					row,
+					dry_run,
+					import_batch,
+					expecting.expected(row.lot, row.direction, row.expected_net_kg),
+				)
 				result["rejected" if "error" in outcome else "imported"].append(outcome)
 				if outcome.get("mismatch_flag") and not dry_run:
 					mismatched.append(outcome["_doc"])
 				if "error" not in outcome and outcome["_doc"].weighs_a_lot():
 					weighed_lots.add(outcome["_doc"].lot)
+					expecting.weighed(outcome["_doc"].lot, outcome["net_kg"])
 			if commit_every and done % commit_every == 0:
 				settle_lots(weighed_lots, dry_run, import_batch)
 				end_chunk(dry_run)
@@ -186,17 +202,18 @@ def end_chunk(dry_run: bool) -> None:
 
 
 def import_row(
-	site: str, row: TicketRow, dry_run: bool, import_batch: str | None, declared_kg: float | None = None
+	site: str, row: TicketRow, dry_run: bool, import_batch: str | None, lot_expects_kg: float | None = None
 ) -> dict:
 	"""Insert and submit the ticket of one row under a savepoint; its outcome (``error`` when refused).
 
-	``declared_kg`` is the lot's declared quantity, read for the whole file at once: the expected net
-	weight the controller would read for a row without one."""
+	``lot_expects_kg`` is what the row's lot still expects for a row without an expected net weight
+	(``weighing.expected_of_truck``, counting the file's earlier rows of the lot, which a dry run rolls
+	back before the controller could count them)."""
 	frappe.db.savepoint(SAVEPOINT)
 	try:
 		values = ticket_values(row, site)
-		if values["expected_net_kg"] is None and declared_kg:
-			values["expected_net_kg"] = declared_kg
+		if not values["expected_net_kg"] and lot_expects_kg:
+			values.update(expected_net_kg=lot_expects_kg, expected_from_lot=1)
 		doc = frappe.get_doc(
 			{
 				"doctype": "Scale Ticket",
@@ -259,18 +276,40 @@ def existing_tickets(site: str, ticket_nos: Iterable[str]) -> dict[str, str]:
 	return found
 
 
-def declared_quantities(lots: Iterable[str]) -> dict[str, float]:
-	"""Lot -> declared quantity (kg) of the named lots that exist, of any site (the controller refuses a
-	lot of another site), read in one query per thousand lots."""
+def lot_expectations(site: str, lots: Iterable[str]) -> weighing.LotExpectations:
+	"""The named lots of ``site`` (a lot of another site is refused by the controller): declared at
+	receipt and weighed so far, read in three queries per thousand lots."""
 	lots = sorted(set(lots))
 	Lot = frappe.qb.DocType("Lot")
-	found: dict[str, float] = {}
+	Ticket = frappe.qb.DocType("Scale Ticket")
+	Row = frappe.qb.DocType("Lot Transfer Destination")
+	declared: dict[str, float] = {}
+	added: dict[str, float] = {}
+	weighed_kg: dict[str, float] = {}
 	for start in range(0, len(lots), LOOKUP_CHUNK):
 		chunk = lots[start : start + LOOKUP_CHUNK]
-		found.update(
-			frappe.qb.from_(Lot).select(Lot.name, Lot.declared_qty_kg).where(Lot.name.isin(chunk)).run()
+		declared.update(
+			frappe.qb.from_(Lot)
+			.select(Lot.name, Lot.declared_qty_kg)
+			.where(Lot.name.isin(chunk) & (Lot.site == site))
+			.run()
 		)
-	return found
+		added.update(
+			frappe.qb.from_(Row)
+			.select(Row.lot, Sum(Row.qty_kg))
+			.where(Row.lot.isin(chunk) & (Row.docstatus == 1) & (Row.lot_created == 0))
+			.groupby(Row.lot)
+			.run()
+		)
+		weighed_kg.update(
+			frappe.qb.from_(Ticket)
+			.select(Ticket.lot, Sum(Ticket.net_kg))
+			.where(Ticket.lot.isin(chunk) & (Ticket.direction == "Inbound") & (Ticket.docstatus == 1))
+			.groupby(Ticket.lot)
+			.run()
+		)
+	at_receipt = {lot: weighed.declared_at_receipt(qty, added.get(lot)) for lot, qty in declared.items()}
+	return weighing.LotExpectations(at_receipt, {lot: flt(kg) for lot, kg in weighed_kg.items()})
 
 
 # --- messages ----------------------------------------------------------------------------------------

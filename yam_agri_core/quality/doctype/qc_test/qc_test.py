@@ -59,9 +59,7 @@ class QCTest(Document):
 		lot = frappe.db.get_value("Lot", self.lot, ["site", "crop", "season"], as_dict=True) or {}
 		self.site, self.crop, self.season = lot.get("site"), lot.get("crop"), lot.get("season")
 		if not self.flags.ignore_permissions and not user_has_site(self.site, doctype=self.doctype):
-			frappe.throw(
-				_("You are not permitted to record tests of Lot {0}").format(self.lot), frappe.PermissionError
-			)
+			frappe.throw(_("Lot not found at your sites"), frappe.PermissionError)
 
 	def validate_test_type(self):
 		qc.validate_test_type(self.test_type)

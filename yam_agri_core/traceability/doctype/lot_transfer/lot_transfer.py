@@ -116,7 +116,7 @@ class LotTransfer(Document):
 
 	def read_lots(self):
 		names = {row.lot for row in [*self.source_lots, *self.destination_lots] if row.lot}
-		self._lots = read_lot_states(names)
+		self._lots = visible_lots(read_lot_states(names))
 
 	def set_row_details(self):
 		for row in self.source_lots:
@@ -126,13 +126,17 @@ class LotTransfer(Document):
 			if self.docstatus == 0:
 				row.available_before_kg = state.available_qty_kg if state else None
 		bins = {row.storage_bin for row in self.destination_lots if row.storage_bin and not row.lot}
-		self._bin_sites = dict(
-			frappe.get_all(
-				"Storage Bin", filters={"name": ["in", list(bins)]}, fields=["name", "site"], as_list=True
+		self._bin_sites = {
+			name: site
+			for name, site in (
+				frappe.get_all(
+					"Storage Bin", filters={"name": ["in", list(bins)]}, fields=["name", "site"], as_list=True
+				)
+				if bins
+				else []
 			)
-			if bins
-			else []
-		)
+			if user_has_site(site, doctype="Storage Bin")
+		}  # a bin of a site the user may not see: the new lot refuses it as not found (rule_bridge)
 		for row in self.destination_lots:
 			if row.lot:
 				state = self._lots.get(row.lot)
@@ -192,7 +196,7 @@ class LotTransfer(Document):
 
 	def lock_lots_and_check_availability(self):
 		"""Lock every lot of the transfer and check the sources again on the locked rows."""
-		self._lots = lock_lots(self.lot_names())
+		self._lots = visible_lots(lock_lots(self.lot_names()))
 		with rules_enforced():
 			self.validate_sources()
 			self.validate_destinations()
@@ -333,6 +337,12 @@ def _lot_state(row: dict) -> LotState:
 		supplier=row["supplier"],
 		weighed_qty_kg=flt(row["weighed_qty_kg"]),
 	)
+
+
+def visible_lots(states: dict[str, LotState]) -> dict[str, LotState]:
+	"""The lots of sites the user may see: a lot of another site reads as one that does not exist, so a
+	refusal names nothing of it (its site, status, crop or quantity)."""
+	return {name: state for name, state in states.items() if user_has_site(state.site, doctype="Lot")}
 
 
 def read_lot_states(names) -> dict[str, LotState]:

@@ -8,13 +8,19 @@ from contextlib import contextmanager
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.utils import flt
 
 from yam_agri_core import store
 from yam_agri_core.alerts.events import alert_scale_ticket_mismatch
 from yam_agri_core.exceptions import DuplicateTicketError
 from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced
-from yam_agri_core.rules import settings, weighing
-from yam_agri_core.traceability.doctype.lot.lot import lock_lot, settle_weighed_quantity
+from yam_agri_core.rules import settings, weighed, weighing
+from yam_agri_core.traceability.doctype.lot.lot import (
+	added_by_transfers,
+	inbound_net_of_lot,
+	lock_lot,
+	settle_weighed_quantity,
+)
 
 
 class ScaleTicket(Document):
@@ -31,6 +37,7 @@ class ScaleTicket(Document):
 		device: DF.Link | None
 		direction: DF.Literal["Inbound", "Outbound"]
 		driver: DF.Data | None
+		expected_from_lot: DF.Check
 		expected_net_kg: DF.Float
 		gross_kg: DF.Float
 		import_batch: DF.Data | None
@@ -50,11 +57,11 @@ class ScaleTicket(Document):
 	# end: auto-generated types
 	def validate(self):
 		self.clear_copied_nonconformance()
+		self.validate_same_site_links()  # first: a lot of another site is never read
 		self.set_expected_net_from_lot()
 		self.set_tolerance_from_site()
 		with rules_enforced():
 			self.compute_weighing()
-		self.validate_same_site_links()
 		self.validate_unique_ticket_no()
 
 	def _submit(self):
@@ -102,8 +109,36 @@ class ScaleTicket(Document):
 			self.nonconformance = None
 
 	def set_expected_net_from_lot(self):
-		if not self.expected_net_kg and self.lot:
-			self.expected_net_kg = store.declared_qty_of_lot(self.lot)
+		"""A truck is judged against what its sender declared (Expected Net Weight, typed or imported);
+		left blank, against what its lot still expects (``weighing.expected_of_truck``), taken again on
+		every save while it stays the lot's, so a draft is judged against what remains when submitted."""
+		if self.expected_net_kg and not self.keeps_lot_expectation():
+			return
+		expected = None
+		if self.weighs_a_lot():
+			if self.docstatus == 1:
+				lock_lot(self.lot)  # tickets of a lot submitted at once queue here (see lot.lock_lot)
+			expected = weighing.expected_of_truck(
+				weighed.declared_at_receipt(
+					store.declared_qty_of_lot(self.lot), added_by_transfers(self.lot)
+				),
+				inbound_net_of_lot(self.lot),
+			)
+		self.expected_net_kg = expected or 0
+		self.expected_from_lot = int(bool(expected))
+
+	def keeps_lot_expectation(self) -> bool:
+		"""Whether a filled Expected Net Weight is the lot's figure of an earlier save, to be taken again.
+
+		A typed figure is the sender's (typing over the lot's figure makes it so); a new ticket that
+		arrives with the lot's figure already taken (an import, which counts its earlier rows) keeps it."""
+		if not self.expected_from_lot or self.is_new():
+			return False
+		before = self.get_doc_before_save()
+		if before and flt(before.expected_net_kg) == flt(self.expected_net_kg):
+			return True
+		self.expected_from_lot = 0
+		return False
 
 	def set_tolerance_from_site(self):
 		"""A ticket without a tolerance of its own takes its site's, 0 % included."""
