@@ -204,3 +204,21 @@ def test_a_sent_pack_is_not_deleted():
 	evidence.check_delete("Draft")
 	with pytest.raises(RuleError):
 		evidence.check_delete("Sent")
+
+
+def test_refusals_name_fields_by_their_labels():
+	labels = {"sent_to": "Sent To", "to_date": "To Date"}
+	with pytest.raises(RuleError) as caught:
+		evidence.check_edit("Sent", ["sent_to"], labels=labels)
+	assert caught.value.params == ("Sent To",) and "sent_to" not in str(caught.value)
+	with pytest.raises(RuleError) as caught:
+		evidence.check_edit("Reviewed", ["to_date"], labels=labels)
+	assert caught.value.params == ("To Date",)
+
+
+def test_a_pack_is_sent_to_someone():
+	assert evidence.check_sent_to("  YSMO auditor ") == "YSMO auditor"
+	for blank in (None, "", "   "):
+		with pytest.raises(RuleError) as caught:
+			evidence.check_sent_to(blank)
+		assert caught.value.field == "sent_to"

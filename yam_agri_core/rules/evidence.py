@@ -179,34 +179,57 @@ def check_transition(current: str, requested: str, roles: Iterable[str], generat
 		)
 
 
+def check_sent_to(sent_to: str | None) -> str:
+	"""A pack is marked Sent only saying to whom (an auditor, a buyer, an authority); the name, trimmed."""
+	sent_to = (sent_to or "").strip()
+	if not sent_to:
+		raise RuleError(
+			Kind.VALIDATION, _("Say to whom the evidence pack was sent (Sent To)"), field="sent_to"
+		)
+	return sent_to
+
+
 #: Fields a user may edit by hand; the others are written by generating, reviewing and sending.
 USER_FIELDS = frozenset({*SCOPE_FIELDS, "sent_to"})
 
 
-def check_edit(before_status: str | None, changed: Iterable[str], by_pack: bool = False) -> None:
+def check_edit(
+	before_status: str | None,
+	changed: Iterable[str],
+	by_pack: bool = False,
+	labels: Mapping[str, str] | None = None,
+) -> None:
 	"""A Sent pack never changes; a Reviewed one keeps its scope; the status, counts, files and
-	signatures change only through the pack's own actions (``by_pack``)."""
+	signatures change only through the pack's own actions (``by_pack``). Messages name the fields by
+	their ``labels`` (the reader's, translated), never by field name."""
 	changed = sorted(changed)
 	if not before_status or not changed:
 		return
+
+	def named(fields: list[str]) -> str:
+		return ", ".join((labels or {}).get(f) or f for f in fields)
+
 	system = [f for f in changed if f not in USER_FIELDS]
 	if system and not by_pack and before_status != SENT:
 		raise RuleError(
 			Kind.IMMUTABLE,
 			_("{0} of an evidence pack change only by generating, reviewing or sending it"),
-			", ".join(system),
+			named(system),
 			field=system[0],
 		)
 	if before_status == SENT:
 		raise RuleError(
-			Kind.IMMUTABLE, _("Evidence pack was sent and cannot be changed ({0})"), ", ".join(changed)
+			Kind.IMMUTABLE,
+			_("Evidence pack was sent and cannot be changed ({0})"),
+			named(changed),
+			field=changed[0],
 		)
 	scope = [f for f in changed if f in SCOPE_FIELDS]
 	if before_status == REVIEWED and scope:
 		raise RuleError(
 			Kind.IMMUTABLE,
 			_("Evidence pack was reviewed: its scope cannot be changed ({0})"),
-			", ".join(scope),
+			named(scope),
 			field=scope[0],
 		)
 

@@ -31,8 +31,31 @@ frappe.ui.form.on("Evidence Pack", {
 		);
 	},
 	mark_sent(frm) {
-		frappe.confirm(__("Mark this evidence pack as sent? It cannot be changed afterwards."), () =>
-			frm.call({ doc: frm.doc, method: "mark_sent" }).then(() => frm.reload_doc())
-		);
+		// to whom it goes is asked here (required); the pack cannot be changed afterwards
+		const dialog = new frappe.ui.Dialog({
+			title: __("Mark Sent"),
+			fields: [
+				{
+					fieldname: "sent_to",
+					fieldtype: "Data",
+					label: __("Sent To"),
+					reqd: 1,
+					default: frm.doc.sent_to || "",
+					description: __("To whom the pack was sent (an auditor, a buyer, an authority)"),
+				},
+				{
+					fieldtype: "HTML",
+					options: `<p class="text-muted">${__("Mark this evidence pack as sent? It cannot be changed afterwards.")}</p>`,
+				},
+			],
+			primary_action_label: __("Mark Sent"),
+			primary_action(values) {
+				dialog.hide();
+				frm.call({ doc: frm.doc, method: "mark_sent", args: { sent_to: values.sent_to } }).then(() =>
+					frm.reload_doc()
+				);
+			},
+		});
+		dialog.show();
 	},
 });

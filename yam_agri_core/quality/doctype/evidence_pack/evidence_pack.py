@@ -103,7 +103,8 @@ class EvidencePack(Document):
 		]
 		if self.items_changed(before):
 			changed.append("items")
-		evidence.check_edit(before.status, changed, by_pack=bool(self.flags.pack_writes))
+		labels = {f: _(self.meta.get_label(f)) for f in changed}
+		evidence.check_edit(before.status, changed, by_pack=bool(self.flags.pack_writes), labels=labels)
 
 	def items_changed(self, before) -> bool:
 		key = [(i.reference_doctype, i.reference_name) for i in self.items]
@@ -151,7 +152,12 @@ class EvidencePack(Document):
 		self.move_to(evidence.REVIEWED, "reviewed_by", "reviewed_on")
 
 	@frappe.whitelist()
-	def mark_sent(self: EvidencePack) -> None:
+	def mark_sent(self: EvidencePack, sent_to: str | None = None) -> None:
+		"""Sent, saying to whom (``sent_to``, or the Sent To already typed); nothing changes afterwards."""
+		self.check_permission("write")
+		with rules_enforced():
+			evidence.check_transition(self.status, evidence.SENT, session_roles(), bool(self.manifest_sha256))
+			self.sent_to = evidence.check_sent_to(sent_to or self.sent_to)
 		self.move_to(evidence.SENT, "sent_by", "sent_on")
 
 	def move_to(self, status: str, by_field: str, on_field: str) -> None:

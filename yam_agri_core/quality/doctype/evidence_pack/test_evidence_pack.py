@@ -139,8 +139,12 @@ class TestEvidencePack(FrappeTestCase):
 			pack.generate()
 			pack.mark_reviewed()
 			self.assertEqual(pack.reviewed_by, qm)
-			pack.mark_sent()
-			self.assertEqual(pack.status, "Sent")
+			with self.assertRaises(frappe.ValidationError) as refused:
+				pack.mark_sent()  # to whom?
+			self.assertIn("Sent To", str(refused.exception))
+			self.assertEqual(frappe.db.get_value("Evidence Pack", pack.name, "status"), "Reviewed")
+			pack.mark_sent(" YSMO auditor ")
+			self.assertEqual((pack.status, pack.sent_to), ("Sent", "YSMO auditor"))
 			with self.assertRaises(frappe.ValidationError):
 				pack.generate()
 			pack.reload()
@@ -196,3 +200,48 @@ class TestEvidencePack(FrappeTestCase):
 		pack = make_pack(self.site)
 		pack.generate()
 		self.assertNotIn(("Scale Ticket", old.name), item_keys(pack))
+
+	def test_a_sent_pack_refuses_a_new_sent_to_by_its_label_in_the_readers_language(self):
+		qm = make_user(["Quality Manager"], [self.site], "qm")
+		with self.set_user(qm):
+			pack = make_pack(self.site)
+			pack.generate()
+			pack.mark_reviewed()
+			pack.mark_sent("Buyer")
+			pack.reload()
+			pack.sent_to = "Someone else"
+			with self.assertRaises(frappe.ValidationError) as refused:
+				pack.save()
+			self.assertIn("(Sent To)", str(refused.exception))
+			self.assertNotIn("sent_to", str(refused.exception))
+			pack.reload()
+			pack.sent_to = "Someone else"
+			frappe.local.lang = "ar"
+			try:
+				with self.assertRaises(frappe.ValidationError) as refused:
+					pack.save()
+			finally:
+				frappe.local.lang = "en"
+			message = str(refused.exception)
+			self.assertNotIn("sent_to", message)
+			self.assertNotRegex(message, "[A-Za-z]{4,}", "an Arabic refusal is all Arabic")
+
+	def test_the_pdf_prints_no_status_that_sending_would_contradict(self):
+		pack = make_pack(self.site)
+		html = frappe.render_template(
+			"yam_agri_core/templates/evidence/evidence_pack.html",
+			{
+				"doc": pack,
+				"lang": "en",
+				"dir": "ltr",
+				"site": self.site,
+				"counts": {"readings": 0, "lots": 0, "files": 0},
+				"kinds": [],
+				"summary": [],
+				"summary_columns": [],
+				"printed_on": "",
+				"printed_by": "",
+			},
+		)
+		self.assertNotIn("Draft", html)
+		self.assertIn("sealed", html)
