@@ -24,7 +24,9 @@ class QCTest(Document):
 
 		amended_from: DF.Link | None
 		attachment: DF.Attach | None
+		capture_key: DF.Data | None
 		crop: DF.Link | None
+		instrument: DF.Data | None
 		lab: DF.Data | None
 		limit_applied: DF.SmallText | None
 		lot: DF.Link

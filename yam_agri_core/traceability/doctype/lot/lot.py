@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import frappe
 from frappe import _
 from frappe.model.document import Document
@@ -13,7 +15,7 @@ from yam_agri_core import store
 from yam_agri_core.exceptions import LinkedRecordsExistError
 from yam_agri_core.quality.dispatch_gate import check_lot_dispatch
 from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced, session_roles
-from yam_agri_core.rules import dispatch, lots, weighed
+from yam_agri_core.rules import dispatch, field_capture, lots, weighed
 from yam_agri_core.rules.transfers import format_kg, round_kg
 
 
@@ -27,10 +29,15 @@ class Lot(Document):
 		from frappe.types import DF
 
 		available_qty_kg: DF.Float
+		capture_key: DF.Data | None
 		crop: DF.Link
 		customer: DF.Link | None
 		declared_qty_kg: DF.Float
+		gps_accuracy_m: DF.Float
+		gps_latitude: DF.Float
+		gps_longitude: DF.Float
 		harvest_date: DF.Date | None
+		location: DF.Geolocation | None
 		lot_type: DF.Literal["Harvest", "Storage", "Shipment", "Processing"]
 		naming_series: DF.Literal["LOT-.YYYY.-.#####"]
 		notes: DF.SmallText | None
@@ -56,6 +63,7 @@ class Lot(Document):
 			self.validate_season()
 			self.validate_status_change()
 			self.validate_dispatch_gate()
+			self.set_location_from_gps()
 		self.validate_same_site_links()
 
 	def set_initial_available_qty(self):
@@ -106,6 +114,16 @@ class Lot(Document):
 
 	def validate_same_site_links(self):
 		check_links_same_site(self, [("storage_bin", "Storage Bin")])
+
+	def set_location_from_gps(self):
+		"""The phone's position (``rules.field_capture``) is also kept as the Geolocation the form draws."""
+		position = field_capture.stored_position(
+			flt(self.gps_latitude), flt(self.gps_longitude), flt(self.gps_accuracy_m)
+		)
+		if position:
+			self.location = json.dumps(
+				field_capture.position_geojson(position.latitude, position.longitude, position.accuracy_m)
+			)
 
 	def on_trash(self):
 		self.refuse_if_in_a_genealogy()
