@@ -194,7 +194,10 @@ def test_the_runbook_daily_checklist_is_one_click_from_home():
 	shortcuts = {s["link_to"]: s for s in WS["YAM Agri"]["shortcuts"]}
 	assert ADMIN_DOCTYPES <= set(shortcuts)
 	nc = filter_rows(shortcuts["Nonconformance"]["stats_filter"])
-	assert [r[1:4] for r in nc] == [["status", "=", "Open"], ["severity", "=", "Critical"]]
+	# every Critical nonconformance not closed, as the Open Critical card and Nonconformance Ageing count
+	assert [r[1:4] for r in nc] == [["status", "!=", "Closed"], ["severity", "=", "Critical"]]
+	card = filter_rows(CARDS["Open Critical Nonconformances"]["filters_json"])
+	assert [r[1:4] for r in card] == [r[1:4] for r in nc]
 	cert = filter_rows(shortcuts["Certificate"]["stats_filter"])
 	assert [r[1:4] for r in cert] == [
 		["status", "in", ["Active", "Expiring Soon"]],
@@ -248,14 +251,12 @@ def test_card_is_standard_public_and_readable_by_personas(name):
 			assert card["aggregate_function_based_on"] in fields_of(card["document_type"])
 
 
-def test_grain_on_hand_sums_the_available_kg_of_lots_holding_grain():
+def test_grain_on_hand_shows_whole_kilograms_in_full():
+	"""Frappe shortens a Sum card's Float to "57.200 K" ("K 57.200" right to left): the card is a custom
+	one (desk.cards.grain_on_hand) giving whole kg as an Int, shown in full."""
 	card = CARDS["Grain on Hand (kg)"]
-	assert (card["function"], card["aggregate_function_based_on"]) == ("Sum", "available_qty_kg")
-	assert filter_rows(card["filters_json"])[0][1:4] == [
-		"status",
-		"not in",
-		list(dashboards.LOT_STATUSES_OFF_HAND),
-	]
+	assert (card["type"], card["method"]) == ("Custom", "yam_agri_core.desk.cards.grain_on_hand")
+	assert card["show_full_number"] == 1
 
 
 # --- charts -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Custom number cards: silent devices and calibration due, of the user's sites."""
+"""Custom number cards: silent devices, calibration due and grain on hand, of the user's sites."""
 
 from __future__ import annotations
 
@@ -86,4 +86,21 @@ def count_calibration_due(filters: str | list | dict | None = None) -> dict:
 			"is_active": 1,
 			"calibration_due_date": ["<=", str(card_filters[-1][3])],
 		},
+	}
+
+
+@frappe.whitelist()
+def grain_on_hand(filters: str | list | dict | None = None) -> dict:
+	"""Number Card "Grain on Hand (kg)": the available kg of the user's lots that hold grain, as a whole
+	number of kilograms (the card shows it in full, grouped the reader's way: never "57.200 K")."""
+	rows = scope.read(
+		"Lot",
+		filters=[["Lot", "status", "not in", list(dashboards.LOT_STATUSES_OFF_HAND)]],
+		fields=["sum(available_qty_kg) as kg"],
+	)
+	return {
+		"value": round(float(rows[0].kg or 0)) if rows else 0,
+		"fieldtype": "Int",
+		"route": ["List", "Lot"],
+		"route_options": {"status": ["not in", list(dashboards.LOT_STATUSES_OFF_HAND)]},
 	}

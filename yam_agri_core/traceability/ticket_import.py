@@ -136,6 +136,7 @@ def run_import(
 			if row.lot and row.direction == "Inbound" and not row.expected_net_kg
 		),
 	)
+	scale = only_scale(site)
 	mismatched: list[dict] = []
 	weighed_lots: set[str] = set()
 	total = len(parsed.rows)
@@ -151,6 +152,7 @@ def run_import(
 					dry_run,
 					import_batch,
 					expecting.expected(row.lot, row.direction, row.expected_net_kg),
+					scale,
 				)
 				result["rejected" if "error" in outcome else "imported"].append(outcome)
 				if outcome.get("mismatch_flag") and not dry_run:
@@ -202,16 +204,23 @@ def end_chunk(dry_run: bool) -> None:
 
 
 def import_row(
-	site: str, row: TicketRow, dry_run: bool, import_batch: str | None, lot_expects_kg: float | None = None
+	site: str,
+	row: TicketRow,
+	dry_run: bool,
+	import_batch: str | None,
+	lot_expects_kg: float | None = None,
+	scale: str | None = None,
 ) -> dict:
 	"""Insert and submit the ticket of one row under a savepoint; its outcome (``error`` when refused).
 
 	``lot_expects_kg`` is what the row's lot still expects for a row without an expected net weight
 	(``weighing.expected_of_truck``, counting the file's earlier rows of the lot, which a dry run rolls
-	back before the controller could count them)."""
+	back before the controller could count them); ``scale`` the site's only active scale, the device of
+	a row that names none."""
 	frappe.db.savepoint(SAVEPOINT)
 	try:
 		values = ticket_values(row, site)
+		values["device"] = values["device"] or scale
 		if not values["expected_net_kg"] and lot_expects_kg:
 			values.update(expected_net_kg=lot_expects_kg, expected_from_lot=1)
 		doc = frappe.get_doc(
@@ -274,6 +283,14 @@ def existing_tickets(site: str, ticket_nos: Iterable[str]) -> dict[str, str]:
 		)
 		found.update({ticket_no.casefold(): name for ticket_no, name in rows})
 	return found
+
+
+def only_scale(site: str) -> str | None:
+	"""The site's scale when it has exactly one active Scale device."""
+	scales = frappe.get_all(
+		"Device", filters={"site": site, "device_type": "Scale", "is_active": 1}, pluck="name", limit=2
+	)
+	return scales[0] if len(scales) == 1 else None
 
 
 def lot_expectations(site: str, lots: Iterable[str]) -> weighing.LotExpectations:

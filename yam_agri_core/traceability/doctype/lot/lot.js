@@ -21,6 +21,7 @@ frappe.ui.form.on("Lot", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		yam_weighing_headline(frm);
+		if (!frm.perm[0] || !frm.perm[0].write) return; // a reader (the auditor) is offered no status change
 		const is_qm = frappe.user.has_role("Quality Manager");
 		(LOT_NEXT_STATUS[frm.doc.status] || []).forEach((status) => {
 			if (LOT_QUALITY_DECISIONS.includes(status) && !is_qm) return;

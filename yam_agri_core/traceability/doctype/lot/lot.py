@@ -148,7 +148,12 @@ class Lot(Document):
 def set_lot_status(lot: str, status: str) -> str:
 	"""Move a lot to ``status`` (Desk buttons Receive / Store / Release / Ship / Reject)."""
 	doc = frappe.get_doc("Lot", lot)
-	doc.check_permission("write")
+	if not frappe.has_permission("Lot", "write", doc):
+		frappe.throw(
+			_("You may not change the status of lot {0}").format(doc.name),
+			exc=frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
 	doc.status = status
 	doc.save()
 	return doc.status

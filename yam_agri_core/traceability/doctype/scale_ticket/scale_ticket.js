@@ -7,8 +7,16 @@ frappe.ui.form.on("Scale Ticket", {
 		frm.set_query("device", () => ({ filters: { site: frm.doc.site, device_type: "Scale" } }));
 	},
 
+	onload(frm) {
+		if (frm.is_new()) yam_ticket_defaults(frm);
+	},
+
 	refresh(frm) {
 		yam_ticket_headline(frm);
+	},
+
+	site(frm) {
+		if (frm.is_new() && frm.doc.site && !frm.doc.device) yam_only_scale(frm);
 	},
 
 	gross_kg: compute_net,
@@ -76,4 +84,29 @@ function yam_ticket_headline(frm) {
 function yam_ticket_kg(value) {
 	const kg = flt(value, 3);
 	return format_number(kg, null, Number.isInteger(kg) ? 0 : 3);
+}
+
+// A user granted one site works at it: a new ticket starts at that site and its only active scale.
+function yam_ticket_defaults(frm) {
+	const site = yam_only_granted_site(frm.doctype);
+	if (site && !frm.doc.site) {
+		frm.set_value("site", site); // the site handler then picks the scale
+	} else if (frm.doc.site && !frm.doc.device) {
+		yam_only_scale(frm);
+	}
+}
+
+function yam_only_granted_site(doctype) {
+	const grants = (frappe.defaults.get_user_permissions() || {}).Site || [];
+	const sites = [...new Set(grants.filter((g) => !g.applicable_for || g.applicable_for === doctype).map((g) => g.doc))];
+	return sites.length === 1 ? sites[0] : null;
+}
+
+function yam_only_scale(frm) {
+	const site = frm.doc.site;
+	frappe.db
+		.get_list("Device", { filters: { site: site, device_type: "Scale", is_active: 1 }, fields: ["name"], limit: 2 })
+		.then((scales) => {
+			if (scales.length === 1 && frm.doc.site === site && !frm.doc.device) frm.set_value("device", scales[0].name);
+		});
 }

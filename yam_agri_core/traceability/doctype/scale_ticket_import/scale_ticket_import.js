@@ -2,6 +2,14 @@
 // For license information, please see license.txt
 
 frappe.ui.form.on("Scale Ticket Import", {
+	onload(frm) {
+		// a user granted one site imports into it
+		if (!frm.is_new() || frm.doc.site) return;
+		const grants = (frappe.defaults.get_user_permissions() || {}).Site || [];
+		const sites = [...new Set(grants.filter((g) => !g.applicable_for || g.applicable_for === frm.doctype).map((g) => g.doc))];
+		if (sites.length === 1) frm.set_value("site", sites[0]);
+	},
+
 	refresh(frm) {
 		yam_import_buttons(frm);
 		yam_import_rows(frm);
@@ -41,8 +49,12 @@ async function yam_run_import(frm, method) {
 	if (result.queued) {
 		frappe.show_alert({ message: __("{0} rows queued; you will be notified when done", [result.rows]), indicator: "blue" });
 	} else {
+		const counts = [result.imported, result.skipped, result.rejected];
 		frappe.show_alert({
-			message: __("{0} imported, {1} skipped, {2} refused", [result.imported, result.skipped, result.rejected]),
+			message:
+				method === "preview_import"
+					? __("{0} would be imported, {1} skipped, {2} refused", counts)
+					: __("{0} imported, {1} skipped, {2} refused", counts),
 			indicator: result.rejected ? "orange" : "green",
 		});
 	}

@@ -210,8 +210,15 @@ def stored_result(result: dict) -> dict:
 
 
 def log_line(result: dict, counts: dict, seconds: float) -> str:
-	what = _("Preview") if result.get("dry_run") else _("Import")
-	line = _("{0}: {1} imported, {2} skipped, {3} refused, {4} weight mismatches in {5} s ({6} {7})").format(
+	if result.get("dry_run"):
+		what = _("Preview")
+		template = _(
+			"{0}: {1} would be imported, {2} skipped, {3} refused, {4} weight mismatches in {5} s ({6} {7})"
+		)
+	else:
+		what = _("Import")
+		template = _("{0}: {1} imported, {2} skipped, {3} refused, {4} weight mismatches in {5} s ({6} {7})")
+	line = template.format(
 		what,
 		counts["imported"],
 		counts["skipped"],
