@@ -347,37 +347,106 @@ def test_calibration_due_until_is_the_alerts_bound():
 
 
 def test_period_window_and_buckets():
-	start, hours = dashboards.period_window("Last 24 Hours", NOW)
-	assert (start, hours) == (dt.datetime(2026, 11, 30, 10), 1)
-	assert len(dashboards.buckets(start, NOW, hours)) == 25
-	start, hours = dashboards.period_window("Last 7 Days", NOW)
-	assert (start, hours) == (dt.datetime(2026, 11, 24), 24)
-	assert len(dashboards.buckets(start, NOW, hours)) == 8
+	start, bucket = dashboards.period_window("Last 24 Hours", NOW)
+	assert (start, bucket) == (dt.datetime(2026, 11, 30, 10), dashboards.HOURLY)
+	assert len(dashboards.buckets(start, NOW, bucket)) == 25
+	start, bucket = dashboards.period_window("Last 7 Days", NOW)
+	assert (start, bucket) == (dt.datetime(2026, 11, 24), dashboards.DAILY)
+	assert len(dashboards.buckets(start, NOW, bucket)) == 8
+	start, bucket = dashboards.period_window("Last 30 Days", NOW)
+	assert (start, len(dashboards.buckets(start, NOW, bucket))) == (dt.datetime(2026, 11, 1), 31)
+	# a year: every month from the one a year back to this one, across the turn of the year
+	start, bucket = dashboards.period_window("Last Year", NOW)
+	slots = dashboards.buckets(start, NOW, bucket)
+	assert (start, bucket, len(slots)) == (dt.datetime(2025, 12, 1), dashboards.MONTHLY, 13)
+	assert slots[1] == dt.datetime(2026, 1, 1) and slots[-1] == dt.datetime(2026, 12, 1)
 	# no period, or one it does not know: the last 24 hours (the morning look)
 	assert dashboards.period_window(None, NOW) == dashboards.period_window("Last 24 Hours", NOW)
 	assert dashboards.period_window("nonsense", NOW) == dashboards.period_window("Last 24 Hours", NOW)
 
 
+def test_every_period_has_a_short_label_format():
+	assert {bucket for _back, bucket in dashboards.PERIODS.values()} == set(dashboards.LABEL_FORMATS)
+	assert dashboards.LABEL_FORMATS == {"hour": "HH:mm", "day": "dd-MM", "month": "MMM yyyy"}
+
+
+def rollup_row(
+	bin_, total=0.0, valid=0, warning=0, highest=None, quarantined=0, q_total=0.0, q_high=None, **slot
+):
+	return {
+		"storage_bin": bin_,
+		"total": total,
+		"valid": valid,
+		"warning": warning,
+		"highest": highest,
+		"quarantined": quarantined,
+		"quarantined_total": q_total,
+		"highest_quarantined": q_high,
+		**slot,
+	}
+
+
 def test_temperature_series_averages_per_bin_with_gaps_and_keeps_the_hottest_bins():
-	start, hours = dashboards.period_window("Last 7 Days", NOW)
+	start, bucket = dashboards.period_window("Last 7 Days", NOW)
 	rows = [
-		{"storage_bin": "B1", "day": "2026-11-30", "total": 50.0, "readings": 2, "highest": 26},
-		{"storage_bin": "B1", "day": dt.date(2026, 12, 1), "total": 30.0, "readings": 1, "highest": 30},
-		{"storage_bin": "B2", "day": "2026-12-01", "total": 40.0, "readings": 2, "highest": 21},
-		{"storage_bin": "B3", "day": "2026-01-01", "total": 99.0, "readings": 1, "highest": 99},
+		rollup_row("B1", 50.0, 1, 1, 26, day="2026-11-30"),
+		rollup_row("B1", 30.0, 1, 0, 30, day=dt.date(2026, 12, 1)),
+		rollup_row("B2", 40.0, 2, 0, 21, day="2026-12-01"),
+		rollup_row("B3", 99.0, 1, 0, 99, day="2026-01-01"),  # outside the window
 	]
-	slots, series = dashboards.temperature_series(rows, start, NOW, hours, max_bins=1)
-	assert slots == [dt.datetime(2026, 11, 30), dt.datetime(2026, 12, 1)]
-	assert series == [("B1", [25.0, 30.0])]
-	_slots, both = dashboards.temperature_series(rows, start, NOW, hours)
-	assert both == [("B1", [25.0, 30.0]), ("B2", [None, 20.0])]
+	drawn = dashboards.temperature_series(rows, start, NOW, bucket, max_bins=1)
+	assert drawn.slots == dashboards.buckets(start, NOW, bucket)  # every day of the window
+	assert drawn.series == [("B1", [None] * 6 + [25.0, 30.0])] and drawn.quarantined == {}
+	both = dashboards.temperature_series(rows, start, NOW, bucket)
+	assert both.series == [("B1", [None] * 6 + [25.0, 30.0]), ("B2", [None] * 7 + [20.0])]
 
 
-def test_hourly_rows_land_in_their_hour():
-	start, hours = dashboards.period_window("Last 24 Hours", NOW)
-	rows = [{"storage_bin": "B1", "day": "2026-12-01", "hour": 9, "total": 20, "readings": 1, "highest": 20}]
-	slots, series = dashboards.temperature_series(rows, start, NOW, hours)
-	assert (slots, series) == ([dt.datetime(2026, 12, 1, 9)], [("B1", [20.0])])
+def test_a_bin_whose_readings_were_quarantined_is_a_gap_and_marked_never_zero():
+	start, bucket = dashboards.period_window("Last 24 Hours", NOW)
+	rows = [
+		rollup_row("S1", 42.0, 2, 0, 22, hour="2026-12-01 08:00:00"),
+		rollup_row("S1", 21.0, 1, 0, 21, hour=dt.datetime(2026, 12, 1, 9)),
+		# S2: its real 43.7 degree readings were quarantined
+		rollup_row("S2", 0.0, 0, 0, 0, quarantined=2, q_total=87.4, q_high=43.8, hour="2026-12-01 08:00:00"),
+		rollup_row("S2", 25.0, 1, 0, 25, hour=dt.datetime(2026, 12, 1, 9)),
+	]
+	drawn = dashboards.temperature_series(rows, start, NOW, bucket)
+	s2 = dict(drawn.series)["S2"]
+	eight = drawn.slots.index(dt.datetime(2026, 12, 1, 8))
+	assert s2[eight] is None and s2[eight + 1] == 25.0 and 0 not in s2
+	assert drawn.quarantined == {"S2": 2}
+	# the bin that needs a look is drawn before hotter ones when bins must be left out
+	assert [b for b, _v in dashboards.temperature_series(rows, start, NOW, bucket, max_bins=1).series] == [
+		"S2"
+	]
+	# asked for, the quarantined readings are drawn (and still marked)
+	asked = dashboards.temperature_series(rows, start, NOW, bucket, include_quarantined=True)
+	assert dict(asked.series)["S2"][eight] == 43.7 and asked.quarantined == {"S2": 2}
+
+
+def test_hourly_rows_land_in_their_hour_and_monthly_rows_in_their_month():
+	start, bucket = dashboards.period_window("Last 24 Hours", NOW)
+	drawn = dashboards.temperature_series(
+		[rollup_row("B1", 20, 1, 0, 20, hour="2026-12-01 09:00:00")], start, NOW, bucket
+	)
+	assert drawn.series[0][1][drawn.slots.index(dt.datetime(2026, 12, 1, 9))] == 20.0
+	start, bucket = dashboards.period_window("Last Year", NOW)
+	rows = [
+		rollup_row("B1", 600, 20, 10, 31, year=2026, month=2),
+		rollup_row("B1", 40, 2, 0, 21, year=2025, month=12),
+	]
+	drawn = dashboards.temperature_series(rows, start, NOW, bucket)
+	assert drawn.series == [("B1", [20.0, None, 20.0] + [None] * 10)]
+
+
+def test_legend_names_are_bin_codes_when_they_are_unique():
+	codes = {"YEM-TAI-SILO-01-S1": "S1", "YEM-TAI-SILO-01-S2": "S2", "YEM-HOD-STORE-01-S1": "S1"}
+	assert dashboards.legend_names(["YEM-TAI-SILO-01-S1", "YEM-TAI-SILO-01-S2"], codes) == {
+		"YEM-TAI-SILO-01-S1": "S1",
+		"YEM-TAI-SILO-01-S2": "S2",
+	}
+	both = ["YEM-HOD-STORE-01-S1", "YEM-TAI-SILO-01-S1"]
+	assert dashboards.legend_names(both, codes) == {b: b for b in both}
 
 
 def test_status_severity_matrix_in_workflow_order():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, format_date, format_datetime, getdate, now_datetime, today
+from frappe.utils import add_days, cint, format_date, format_datetime, getdate, now_datetime, today
 
 from yam_agri_core.desk import scope
 from yam_agri_core.rules import dashboards
@@ -28,42 +28,67 @@ def chart(labels: list[str], datasets: list[tuple[str, list]], chart_type: str |
 def get_bin_temperature(
 	chart_name: str | None = None, filters: str | list | dict | None = None, **kwargs
 ) -> dict:
-	"""Chart source "Bin Temperature": average temperature per bin, Valid and Warning readings only
-	(quarantined readings only when the filter asks for them)."""
+	"""Chart source "Bin Temperature": mean temperature per bin over 24 hours (per hour), 7 or 30 days
+	(per day) or a year (per month), read from the hourly rollups (``Observation Hourly``) through the
+	user's site permissions. Valid and Warning readings only (quarantined ones when the filter asks).
+
+	A bucket where a bin has nothing to draw is a gap (frappe-charts draws a missing value of a line at
+	zero, so the chart is a bar chart: no bar, not a bar at 0 °C), and a bin with quarantined readings
+	in the window says so in its legend name."""
 	filters = scope.parse_filters(filters)
 	now = now_datetime()
-	start, bucket_hours = dashboards.period_window(filters.get("period"), now)
-	flags = [*dashboards.CHARTED_FLAGS, "Quarantine"] if filters.get("include_quarantined") else None
+	start, bucket = dashboards.period_window(filters.get("period"), now)
 	conditions = {
 		**scope.site_filter(filters),
 		"metric": "Temperature",
-		"quality_flag": ["in", flags or list(dashboards.CHARTED_FLAGS)],
-		"observed_at": [">=", start],
+		"hour": [">=", start],
 		"storage_bin": ["is", "set"],
 	}
 	if filters.get("storage_bin"):
 		conditions["storage_bin"] = filters.storage_bin
-	hour = ["hour(observed_at) as hour"] if bucket_hours < 24 else []
+	slot_fields, group = SLOT_FIELDS[bucket]
 	rows = scope.read(
-		"Observation",
+		"Observation Hourly",
 		filters=conditions,
 		fields=[
 			"storage_bin",
-			"date(observed_at) as day",
-			*hour,
-			"sum(value) as total",
-			"count(*) as readings",
-			"max(value) as highest",
+			*slot_fields,
+			"sum(value_sum) as total",
+			"sum(valid_count) as valid",
+			"sum(warning_count) as warning",
+			"max(value_max) as highest",
+			"sum(quarantine_count) as quarantined",
+			"sum(quarantine_sum) as quarantined_total",
+			"max(quarantine_max) as highest_quarantined",
 		],
-		group_by="storage_bin, day" + (", hour" if hour else ""),
+		group_by=f"storage_bin, {group}",
 		order_by="storage_bin",
 	)
-	slots, series = dashboards.temperature_series(rows, start, now, bucket_hours)
-	if not series:
+	drawn = dashboards.temperature_series(
+		rows, start, now, bucket, include_quarantined=bool(cint(filters.get("include_quarantined")))
+	)
+	if not drawn.series:
 		return {}
-	show = format_datetime if bucket_hours < 24 else format_date
-	labels = [show(slot, "HH:mm" if bucket_hours < 24 else None) for slot in slots]
-	return chart(labels, series)
+	bins = [name for name, _values in drawn.series]
+	codes = dict(frappe.get_all("Storage Bin", {"name": ["in", bins]}, ["name", "bin_code"], as_list=True))
+	legend = dashboards.legend_names(bins, codes)
+	pattern = dashboards.LABEL_FORMATS[bucket]
+	show = format_datetime if bucket == dashboards.HOURLY else format_date
+	return chart(
+		[show(slot, pattern) for slot in drawn.slots],
+		[
+			(_("{0} (quarantined)").format(legend[b]) if b in drawn.quarantined else legend[b], values)
+			for b, values in drawn.series
+		],
+	)
+
+
+#: The fields and GROUP BY of each bucket of the temperature chart (over the rollups' ``hour``).
+SLOT_FIELDS = {
+	dashboards.HOURLY: (["hour"], "hour"),
+	dashboards.DAILY: (["date(hour) as day"], "day"),
+	dashboards.MONTHLY: (["year(hour) as year", "month(hour) as month"], "year, month"),
+}
 
 
 @frappe.whitelist()

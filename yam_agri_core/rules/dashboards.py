@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from yam_agri_core.rules import alerting
 from yam_agri_core.rules.messages import _
@@ -21,13 +22,17 @@ NOT_CONTINUOUS = ("Scale",)
 NC_STATUSES = ("Open", "Under Investigation", "Corrective Action", "Verification", "Closed")
 NC_SEVERITIES = ("Critical", "Major", "Minor")
 DIRECTIONS = ("Inbound", "Outbound")
-#: The temperature chart's periods: label -> (hours back, bucket hours).
-PERIODS: dict[str, tuple[int, int]] = {
-	"Last 24 Hours": (24, 1),
-	"Last 7 Days": (24 * 7, 24),
-	"Last 30 Days": (24 * 30, 24),
+#: The temperature chart's buckets, and how their labels read (Babel patterns: short, never cut).
+HOURLY, DAILY, MONTHLY = "hour", "day", "month"
+LABEL_FORMATS = {HOURLY: "HH:mm", DAILY: "dd-MM", MONTHLY: "MMM yyyy"}
+#: The temperature chart's periods: label -> (how far back, bucket). All read the hourly rollups.
+PERIODS: dict[str, tuple[dt.timedelta, str]] = {
+	"Last 24 Hours": (dt.timedelta(hours=24), HOURLY),
+	"Last 7 Days": (dt.timedelta(days=7), DAILY),
+	"Last 30 Days": (dt.timedelta(days=30), DAILY),
+	"Last Year": (dt.timedelta(days=365), MONTHLY),
 }
-DEFAULT_PERIOD = "Last 24 Hours"  # the morning look: did a bin heat overnight (7 and 30 days on request)
+DEFAULT_PERIOD = "Last 24 Hours"  # the morning look: did a bin heat overnight (longer ones on request)
 #: At most this many bins are drawn (the hottest first); filter by site or bin for the others.
 MAX_BINS = 8
 DEFAULT_WEIGHED_DAYS = 30
@@ -68,56 +73,106 @@ def calibration_due_until(today: dt.date, lead_days: int) -> dt.date:
 	return alerting.calibration_due_until(today, lead_days)
 
 
-def period_window(period: str | None, now: dt.datetime) -> tuple[dt.datetime, int]:
-	"""The start of the temperature chart's window and its bucket size in hours."""
-	hours, bucket = PERIODS.get(period or DEFAULT_PERIOD, PERIODS[DEFAULT_PERIOD])
-	start = now - dt.timedelta(hours=hours)
-	if bucket == 24:
-		start = dt.datetime.combine(start.date(), dt.time())
-	else:
-		start = start.replace(minute=0, second=0, microsecond=0)
-	return start, bucket
+def period_window(period: str | None, now: dt.datetime) -> tuple[dt.datetime, str]:
+	"""The start of the temperature chart's window (the start of its first bucket) and its bucket."""
+	back, bucket = PERIODS.get(period or DEFAULT_PERIOD, PERIODS[DEFAULT_PERIOD])
+	return bucket_start(now - back, bucket), bucket
 
 
-def buckets(start: dt.datetime, now: dt.datetime, bucket_hours: int) -> list[dt.datetime]:
+def bucket_start(at: dt.datetime, bucket: str) -> dt.datetime:
+	"""The start of the bucket ``at`` falls in."""
+	if bucket == MONTHLY:
+		return dt.datetime(at.year, at.month, 1)
+	if bucket == DAILY:
+		return dt.datetime.combine(at.date(), dt.time())
+	return at.replace(minute=0, second=0, microsecond=0)
+
+
+def next_bucket(at: dt.datetime, bucket: str) -> dt.datetime:
+	if bucket == MONTHLY:
+		return dt.datetime(at.year + at.month // 12, at.month % 12 + 1, 1)
+	return at + (dt.timedelta(days=1) if bucket == DAILY else dt.timedelta(hours=1))
+
+
+def buckets(start: dt.datetime, now: dt.datetime, bucket: str) -> list[dt.datetime]:
 	"""Every bucket start from ``start`` up to ``now``."""
-	step = dt.timedelta(hours=bucket_hours)
 	out, at = [], start
 	while at <= now:
 		out.append(at)
-		at += step
+		at = next_bucket(at, bucket)
 	return out
 
 
-def bucket_of(day: dt.date, hour: int | None, bucket_hours: int) -> dt.datetime:
-	return dt.datetime.combine(day, dt.time(int(hour or 0)) if bucket_hours < 24 else dt.time())
+def slot_of(row: Mapping, bucket: str) -> dt.datetime:
+	"""The bucket of a grouped row: ``hour`` (a datetime) when hourly, ``day`` when daily, ``year``
+	and ``month`` when monthly."""
+	if bucket == MONTHLY:
+		return dt.datetime(int(row["year"]), int(row["month"]), 1)
+	if bucket == DAILY:
+		return dt.datetime.combine(_as_date(row["day"]), dt.time())
+	return bucket_start(_as_datetime(row["hour"]), HOURLY)
+
+
+@dataclass(frozen=True)
+class TemperatureChart:
+	"""Buckets (labels), one series of mean temperatures per bin (``None``: nothing to draw in that
+	bucket, a gap, never zero) and the quarantined readings of each bin in the window."""
+
+	slots: list[dt.datetime]
+	series: list[tuple[str, list[float | None]]]
+	quarantined: dict[str, int]
 
 
 def temperature_series(
-	rows: Iterable[Mapping], start: dt.datetime, now: dt.datetime, bucket_hours: int, max_bins: int = MAX_BINS
-) -> tuple[list[dt.datetime], list[tuple[str, list[float | None]]]]:
-	"""Average temperature per bin and bucket from rows (``storage_bin``, ``day``, ``hour``,
-	``total``, ``readings``, ``highest``). Bins are ordered hottest first (highest reading), at most
-	``max_bins``. Buckets in which no drawn bin reported are left out; a bin without readings in a
-	kept bucket is ``None``."""
-	slots = buckets(start, now, bucket_hours)
+	rows: Iterable[Mapping],
+	start: dt.datetime,
+	now: dt.datetime,
+	bucket: str,
+	include_quarantined: bool = False,
+	max_bins: int = MAX_BINS,
+) -> TemperatureChart:
+	"""Mean temperature per bin and bucket from grouped rollup rows (``storage_bin``, the bucket's
+	fields, ``total``, ``valid``, ``warning``, ``highest``, ``quarantined``, ``quarantined_total``,
+	``highest_quarantined``). Quarantined readings are counted per bin and enter the means only when
+	``include_quarantined``. At most ``max_bins`` bins are drawn: those with quarantined readings first
+	(they need a look), then the hottest. Every bucket of the window is kept: one where a bin has
+	nothing to draw is ``None`` for it."""
+	slots = buckets(start, now, bucket)
 	index = {slot: i for i, slot in enumerate(slots)}
-	sums: dict[str, list[list[float]]] = {}
+	cells: dict[str, list[list]] = {}
 	highest: dict[str, float] = {}
+	quarantined: dict[str, int] = {}
 	for row in rows:
-		slot = index.get(bucket_of(_as_date(row["day"]), row.get("hour"), bucket_hours))
-		if slot is None:
+		i = index.get(slot_of(row, bucket))
+		if i is None:
 			continue
-		bin_name = row.get("storage_bin") or ""
-		cells = sums.setdefault(bin_name, [[0.0, 0] for _slot in slots])
-		cells[slot][0] += float(row["total"] or 0)
-		cells[slot][1] += int(row["readings"] or 0)
-		highest[bin_name] = max(highest.get(bin_name, float("-inf")), float(row["highest"] or 0))
-	chosen = sorted(sums, key=lambda b: (-highest[b], b))[:max_bins]
-	series = [(b, [round(total / n, 2) if n else None for total, n in sums[b]]) for b in sorted(chosen)]
-	# a line chart draws a missing value as zero degrees: buckets where no bin reported are left out
-	kept = [i for i in range(len(slots)) if any(values[i] is not None for _b, values in series)]
-	return [slots[i] for i in kept], [(b, [values[i] for i in kept]) for b, values in series]
+		name = row.get("storage_bin") or ""
+		bin_cells = cells.setdefault(name, [[0.0, 0] for _slot in slots])
+		q = int(row.get("quarantined") or 0)
+		quarantined[name] = quarantined.get(name, 0) + q
+		n = int(row.get("valid") or 0) + int(row.get("warning") or 0)
+		total = float(row.get("total") or 0)
+		peaks = [float(row["highest"])] if n and row.get("highest") is not None else []
+		if include_quarantined and q:
+			n += q
+			total += float(row.get("quarantined_total") or 0)
+			peaks.append(float(row.get("highest_quarantined") or 0))
+		bin_cells[i][0] += total
+		bin_cells[i][1] += n
+		if peaks:
+			highest[name] = max(highest.get(name, float("-inf")), *peaks)
+	first = sorted(cells, key=lambda b: (not quarantined.get(b), -highest.get(b, float("-inf")), b))
+	chosen = sorted(first[:max_bins])
+	series = [(b, [round(total / n, 2) if n else None for total, n in cells[b]]) for b in chosen]
+	return TemperatureChart(slots, series, {b: quarantined[b] for b in chosen if quarantined.get(b)})
+
+
+def legend_names(bins: list[str], codes: Mapping[str, str | None]) -> dict[str, str]:
+	"""A short legend name per bin: its code when the codes of the bins drawn are unique (frappe-charts
+	gives a legend entry 150 px), else its name."""
+	short = [codes.get(b) or b for b in bins]
+	unique = len(set(short)) == len(short)
+	return {b: (s if unique else b) for b, s in zip(bins, short, strict=True)}
 
 
 def status_severity_matrix(rows: Iterable[Mapping], include_closed: bool = False):
@@ -158,6 +213,12 @@ def clamp_days(value: object, default: int = DEFAULT_WEIGHED_DAYS) -> int:
 	except (TypeError, ValueError):
 		return default
 	return min(max(number, 1), MAX_DAYS)
+
+
+def _as_datetime(value) -> dt.datetime:
+	if isinstance(value, dt.datetime):
+		return value
+	return dt.datetime.fromisoformat(str(value)[:19])
 
 
 def _as_date(value) -> dt.date:

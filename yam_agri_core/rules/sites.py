@@ -15,6 +15,7 @@ SITE_DOCTYPES = (
 	"Lot",
 	"Scale Ticket",
 	"Observation",
+	"Observation Hourly",
 	"Certificate",
 	"Nonconformance",
 	"Lot Transfer",

@@ -50,6 +50,8 @@ def make_world(site: str) -> dict[str, str]:
 		"Device": device.name,
 		"Scale Ticket": make_ticket(site, 14200, 12000, 3000, lot=lot.name, submit=True).name,
 		"Observation": make_reading(device.name, 22).name,
+		# the reading's hour, rolled up by the ingest
+		"Observation Hourly": frappe.db.get_value("Observation Hourly", {"device": device.name}, "name"),
 		"Certificate": make_certificate(site, lot=lot.name).name,
 		"Nonconformance": make_nc(site, lot=lot.name).name,
 		"Lot Transfer": make_transfer(

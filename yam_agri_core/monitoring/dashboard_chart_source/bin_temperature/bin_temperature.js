@@ -23,6 +23,7 @@ frappe.dashboards.chart_sources["Bin Temperature"] = {
 				{ value: "Last 24 Hours", label: __("Last 24 Hours") },
 				{ value: "Last 7 Days", label: __("Last 7 Days") },
 				{ value: "Last 30 Days", label: __("Last 30 Days") },
+				{ value: "Last Year", label: __("Last Year") },
 			],
 			default: "Last 24 Hours",
 		},

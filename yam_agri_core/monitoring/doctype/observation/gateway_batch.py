@@ -21,7 +21,7 @@ from frappe.utils import now, now_datetime
 from frappe.utils.html_utils import sanitize_html
 
 from yam_agri_core import store
-from yam_agri_core.monitoring import ingest
+from yam_agri_core.monitoring import ingest, rollups
 from yam_agri_core.monitoring.doctype.observation.observation import reasons_text, stored_copy
 from yam_agri_core.rule_bridge import translate_rule_error
 from yam_agri_core.rules import observation_batch, thresholds
@@ -69,6 +69,7 @@ def ingest_batch(readings: Sequence) -> dict:
 		batch.check_lengths,
 		batch.flag,
 		batch.write,
+		batch.update_rollups,
 		batch.mark_devices_seen,
 	):
 		step()
@@ -319,6 +320,10 @@ class Batch:
 				r["name"] = make_autoname("hash", "Observation")
 				retry[row] = r
 		return retry
+
+	def update_rollups(self):
+		"""The hours of the readings written, merged in the same transaction (one statement)."""
+		rollups.add_readings(self.rows.values())
 
 	def mark_devices_seen(self):
 		seen: dict[str, dt.datetime] = {}

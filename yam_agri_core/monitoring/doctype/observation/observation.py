@@ -10,6 +10,7 @@ from frappe.utils import format_datetime, get_datetime, now_datetime
 
 from yam_agri_core import store
 from yam_agri_core.exceptions import ImmutableRecordError
+from yam_agri_core.monitoring import rollups
 from yam_agri_core.rule_bridge import check_links_same_site, rules_enforced, translate_template
 from yam_agri_core.rules import observation_batch, observations, thresholds
 
@@ -72,6 +73,22 @@ class Observation(Document):
 
 	def after_insert(self):
 		self.mark_device_seen()
+		rollups.add_readings([self.as_reading()])
+
+	def on_change(self):
+		"""A re-flag of a stored reading (``db_set`` of its flag) recomputes its hour's rollup."""
+		before = self.get_doc_before_save()
+		if before and not self.flags.in_insert and before.quality_flag != self.quality_flag:
+			rollups.refresh_hours_of([self.as_reading()])
+
+	def as_reading(self) -> dict:
+		"""What a rollup reads of this reading."""
+		return {
+			**{f: self.get(f) for f in ("site", "device", "reported_device_id", "storage_bin", "metric")},
+			"observed_at": get_datetime(self.observed_at),
+			"value": self.value,
+			"quality_flag": self.quality_flag,
+		}
 
 	def set_context_from_device(self):
 		"""Site, bin and lot default from the device (and the bin's current lot)."""
