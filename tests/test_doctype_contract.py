@@ -388,15 +388,16 @@ def test_hook_points_at_a_function_defined_in_the_repo(dotted):
 	path = ROOT / (module.replace(".", "/") + ".py")
 	assert path.exists(), f"{module} has no file"
 	tree = ast.parse(path.read_text())
-	defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+	defined = {n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)}
 	assert function in defined, f"{function} is not defined in {path.relative_to(ROOT)}"
 
 
 def test_desk_script_hooks_name_files_the_app_ships():
 	"""``doctype_js`` paths are relative to the app's package; ``app_include_js`` asset URLs
 	(``/assets/yam_agri_core/…``) are files under ``public/``."""
-	for doctype, script in getattr(hooks, "doctype_js", {}).items():
-		assert (ROOT / "yam_agri_core" / script).is_file(), doctype
+	for doctype, scripts in getattr(hooks, "doctype_js", {}).items():
+		for script in [scripts] if isinstance(scripts, str) else scripts:
+			assert (ROOT / "yam_agri_core" / script).is_file(), doctype
 	for url in getattr(hooks, "app_include_js", []):
 		assert url.startswith("/assets/yam_agri_core/"), url
 		assert (ROOT / "yam_agri_core" / "public" / url.removeprefix("/assets/yam_agri_core/")).is_file(), url

@@ -63,6 +63,8 @@ scheduler_events = {
 
 # what the Script Reports share (public/js/yam_reports.js, served as is: no bundle to build)
 app_include_js = ["/assets/yam_agri_core/js/yam_reports.js"]
+# Arabic Desk: values that read left to right (2026-Spring, 43.74 °C, file paths) keep their order
+app_include_css = ["/assets/yam_agri_core/css/yam_rtl.css"]
 
 # Print formats: the data helpers their Jinja templates call
 jinja = {
@@ -81,7 +83,26 @@ doc_events = {
 		"validate": "yam_agri_core.quality.doctype.evidence_pack.evidence_pack.protect_sent_pack_files",
 		"on_trash": "yam_agri_core.quality.doctype.evidence_pack.evidence_pack.protect_sent_pack_files",
 	},
+	# Desk's front door: a YAM user lands on YAM Agri with its persona's module profile; a user saved with
+	# neither a role nor a role profile is warned
+	"User": {
+		"before_validate": "yam_agri_core.setup.front_door.set_front_door",
+		"validate": "yam_agri_core.setup.front_door.warn_without_role",
+	},
+	# a site's / crop's English name translates to its Arabic name wherever Desk shows it
+	"Site": {"on_update": "yam_agri_core.setup.arabic_names.keep_arabic_name"},
+	"Crop": {"on_update": "yam_agri_core.setup.arabic_names.keep_arabic_name"},
+}
+
+# Link search of translated DocTypes in English and in the reader's language (runbook names in Arabic Desk)
+standard_queries = {
+	doctype: "yam_agri_core.setup.arabic_names.search_both_languages"
+	for doctype in ("DocType", "Role", "Role Profile", "Site", "Crop")
 }
 
 # Evidence exports on the Lot form (trace sheet, EPCIS), without touching lot.js
-doctype_js = {"Lot": "public/js/lot_evidence.js"}
+# and the weighing notes of its timeline in the reader's language
+doctype_js = {"Lot": ["public/js/lot_evidence.js", "public/js/lot_timeline.js"]}
+
+# The field page (/field): its service worker and manifest are served under /field (scope of the page)
+page_renderer = ["yam_agri_core.field.page.FieldFileRenderer"]

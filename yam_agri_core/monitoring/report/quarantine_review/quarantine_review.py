@@ -13,7 +13,7 @@ from frappe.query_builder.functions import Count, Date, Max, Min
 from pypika.terms import LiteralValue
 
 from yam_agri_core import report_scope as scope
-from yam_agri_core.rules import reporting, thresholds
+from yam_agri_core.rules import reporting, stored_text, thresholds
 
 DOCTYPE = "Observation"
 REASONS_SQL = "GROUP_CONCAT(DISTINCT `flag_reason` ORDER BY `flag_reason` SEPARATOR '\\n')"
@@ -25,7 +25,10 @@ def execute(filters: dict | None = None):
 	sites = scope.readable_sites(filters, DOCTYPE)
 	if sites == []:
 		return columns(), [], scope.no_site_message(), None, summary([])
-	rows = [day.as_row(_) for day in reporting.group_quarantine(read(filters, sites))]
+	days = reporting.group_quarantine(read(filters, sites))
+	for day in days:  # reasons were stored in the writer's language: shown in the reader's
+		day.reasons = [stored_text.localize_reasons(reason, _) for reason in day.reasons]
+	rows = [day.as_row(_) for day in days]
 	return columns(), rows, None, None, summary(rows)
 
 

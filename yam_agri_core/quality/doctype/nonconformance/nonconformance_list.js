@@ -6,6 +6,10 @@
 frappe.listview_settings["Nonconformance"] = {
 	add_fields: ["status", "severity", "due_date"],
 	formatters: {
+		// the title is the type: in the reader's language (Frappe shows a title field as stored)
+		nc_type(value) {
+			return value ? __(value) : value;
+		},
 		due_date(value, df, doc) {
 			if (!value) return "";
 			const shown = frappe.datetime.str_to_user(value);

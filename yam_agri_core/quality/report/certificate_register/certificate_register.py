@@ -58,7 +58,7 @@ def columns() -> list[dict]:
 	cert = {"fieldtype": "Link", "options": DOCTYPE, "width": 140}
 	return [
 		{"fieldname": "name", "label": _("Certificate"), **cert},
-		{"fieldname": "cert_type", "label": _("Certificate Type"), "fieldtype": "Data", "width": 110},
+		{"fieldname": "cert_type", "label": _("Certificate Type"), "fieldtype": "Select", "width": 110},
 		{"fieldname": "site", "label": _("Site"), "fieldtype": "Link", "options": "Site", "width": 140},
 		{"fieldname": "expiry_date", "label": _("Expiry Date"), "fieldtype": "Date", "width": 100},
 		{"fieldname": "days_left", "label": _("Days Left"), "fieldtype": "Int", "width": 80},

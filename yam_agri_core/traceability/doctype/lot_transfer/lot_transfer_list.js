@@ -5,6 +5,11 @@
 // one says whether grain was lost on the way.
 frappe.listview_settings["Lot Transfer"] = {
 	add_fields: ["transfer_type", "process_loss_kg"],
+	formatters: {
+		transfer_type(value) {
+			return value ? __(value) : value;
+		},
+	},
 	get_indicator(doc) {
 		if (flt(doc.process_loss_kg) > 0) {
 			return [__("Loss {0} kg", [format_number(doc.process_loss_kg, null, 0)]), "orange", "process_loss_kg,>,0"];
