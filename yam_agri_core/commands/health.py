@@ -84,8 +84,13 @@ def backup_places(backups_dir: str | None) -> tuple[Path | None, Path]:
 	default=None,
 	help="Hours after which the newest backup is too old (default $YAM_BACKUP_MAX_AGE_HOURS or 26).",
 )
+@click.option(
+	"--skip-backup",
+	is_flag=True,
+	help="Leave the backup out (in the Docker stack run.sh's backups are on the host: bash run.sh status).",
+)
 @site_command(writes=False)
-def check(as_json, backups_dir, max_backup_age):
+def check(as_json, backups_dir, max_backup_age, skip_backup):
 	"""The daily checklist (runbook section 1) in the terminal, over every site: open critical
 	nonconformances, certificates expiring within 30 days or expired, quarantined readings of the last
 	24 h, silent devices, scale ticket mismatches of the last 7 days, the newest backup.
@@ -95,6 +100,7 @@ def check(as_json, backups_dir, max_backup_age):
 	Examples:
 	  bench --site SITE yam check
 	  bench --site SITE yam check --json --backups /opt/yam-agri/backups
+	  bench --site SITE yam check --skip-backup
 	"""
 	max_age = max_backup_age or int(os.environ.get(BACKUP_AGE_ENV) or rules.BACKUP_MAX_AGE_HOURS)
 	if max_age <= 0:
@@ -102,7 +108,8 @@ def check(as_json, backups_dir, max_backup_age):
 	now = now_datetime()
 	findings = [card_finding(key, name) for key, name in CHECK_CARDS]
 	findings.insert(4, silent_devices_finding())
-	findings.append(rules.backup_finding(rules.find_backups(*backup_places(backups_dir)), now, max_age))
+	if not skip_backup:
+		findings.append(rules.backup_finding(rules.find_backups(*backup_places(backups_dir)), now, max_age))
 	status = rules.exit_status(findings)
 	if as_json:
 		print_json(rules.findings_json(findings, now, frappe.local.site))
