@@ -44,6 +44,7 @@ scheduler_events = {
 	"daily": [
 		"yam_agri_core.alerts.jobs.update_certificate_statuses_and_alert",
 		"yam_agri_core.alerts.jobs.send_calibration_due_alerts",
+		"yam_agri_core.monitoring.rollups.repair_recent",
 	],
 	"cron": {
 		"*/5 * * * *": [
