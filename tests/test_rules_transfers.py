@@ -158,8 +158,17 @@ def test_sources_belong_to_the_transfers_site():
 
 
 def test_unknown_source_lot():
-	with pytest.raises(RuleError):
+	with pytest.raises(RuleError) as error:
 		transfer_checks.validate_sources("A", [SourceLine(row=1, lot="NOPE", qty_kg=1, state=None)])
+	assert error.value.params == (1, "A") and "NOPE" not in str(error.value)
+
+
+def test_unknown_destination_lot_is_refused_naming_nothing_of_it():
+	with pytest.raises(RuleError) as error:
+		transfer_checks.validate_destinations(
+			[DestinationLine(row=1, lot="HIDDEN-LOT", qty_kg=10, site=None, state=None)]
+		)
+	assert error.value.params == (1,) and "HIDDEN" not in str(error.value)
 
 
 def test_no_source_gives_more_than_it_has():
@@ -183,6 +192,12 @@ def test_destination_bin_of_another_site():
 			[dst(1, 10, site="B", storage_bin="A-B1", storage_bin_site="A")]
 		)
 	assert error.value.kind == "site"
+
+
+def test_a_bin_not_found_is_refused_naming_nothing_of_it():
+	with pytest.raises(RuleError) as error:
+		transfer_checks.validate_destinations([dst(1, 10, site="A", storage_bin="HIDDEN-BIN")])
+	assert error.value.params == (1, "A") and "HIDDEN" not in str(error.value)
 
 
 def test_new_lot_needs_a_site():

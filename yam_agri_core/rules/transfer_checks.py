@@ -11,7 +11,8 @@ Shapes (``validate_shape``):
 - **Blend**: at least two sources, at least one destination. Sources are the same crop but may mix
   varieties (a blend is how varieties are mixed on purpose); the new lots then carry no variety.
 
-Lots: sources hold grain (``transfers.SOURCE_STATES``) and are of the transfer's site; existing
+Lots: a lot of a site the user may not see is read as no lot, and a row naming no lot is refused
+naming nothing of it. Sources hold grain (``transfers.SOURCE_STATES``) and are of the transfer's site; existing
 destinations can receive grain (``transfers.DESTINATION_STATES``).
 
 Mass balance: the sources' total equals the destinations' total plus the process loss (to 0.001
@@ -147,11 +148,11 @@ def validate_sources(site: str | None, sources: Sequence[SourceLine]) -> None:
 		if not line.lot:
 			continue
 		if state is None:
-			found.add(
+			found.add(  # names nothing of a lot of a site the user may not see (read as no lot)
 				Kind.VALIDATION,
-				_("Source row {0}: lot {1} does not exist"),
+				_("Source row {0}: lot not found at site {1}"),
 				line.row,
-				line.lot,
+				site or "",
 				field="source_lots",
 			)
 			continue
@@ -205,11 +206,10 @@ def validate_destinations(destinations: Sequence[DestinationLine]) -> None:
 	found = RuleCollector()
 	for line in destinations:
 		if line.lot and line.state is None:
-			found.add(
+			found.add(  # names nothing of a lot of a site the user may not see (read as no lot)
 				Kind.VALIDATION,
-				_("Destination row {0}: lot {1} does not exist"),
+				_("Destination row {0}: lot not found at your sites"),
 				line.row,
-				line.lot,
 				field="destination_lots",
 			)
 			continue
@@ -227,6 +227,14 @@ def validate_destinations(destinations: Sequence[DestinationLine]) -> None:
 				Kind.VALIDATION,
 				_("Destination row {0}: choose a lot, or the site of the new lot"),
 				line.row,
+				field="destination_lots",
+			)
+		if line.storage_bin and not line.lot and not line.storage_bin_site:
+			found.add(  # a bin of a site the user may not see is read as no bin, named by nobody
+				Kind.SITE,
+				_("Destination row {0}: Storage Bin not found at site {1}"),
+				line.row,
+				line.site or "",
 				field="destination_lots",
 			)
 		if line.storage_bin and line.storage_bin_site and line.site and line.storage_bin_site != line.site:
