@@ -306,16 +306,13 @@ def observation_indexes() -> tuple[list[str], list[tuple]]:
 		)
 	except Exception:  # no right to read mysql.* : sizes stay unknown
 		frappe.db.rollback()
-	headers = [_("Index"), _("Columns"), _("Cardinality"), _("Size MB")]
+	headers = [_("Index"), _("Columns"), _("Cardinality")]
 	rows = [
-		(
-			name,
-			", ".join(entry["columns"]),
-			f"{entry['cardinality']:,}",
-			rules.megabytes(sizes[name]) if name in sizes else "",
-		)
-		for name, entry in indexes.items()
+		(name, ", ".join(entry["columns"]), f"{entry['cardinality']:,}") for name, entry in indexes.items()
 	]
+	if sizes:
+		headers.append(_("Size MB"))
+		rows = [(*row, rules.megabytes(sizes.get(row[0]))) for row in rows]
 	return headers, rows
 
 

@@ -3,6 +3,7 @@ engines Desk uses, driven from the shell."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -229,7 +230,7 @@ def file_path(file_url: str | None) -> str:
 	if not file_url:
 		return ""
 	name = frappe.db.get_value("File", {"file_url": file_url}, "name")
-	return frappe.get_doc("File", name).get_full_path() if name else file_url
+	return os.path.abspath(frappe.get_doc("File", name).get_full_path()) if name else file_url
 
 
 @yam.command("evidence-pack")
@@ -257,11 +258,12 @@ def evidence_pack(site, from_date, to_date, lot):
 		{"doctype": "Evidence Pack", "site": site, "lot": lot, "from_date": start, "to_date": end}
 	).insert()
 	counts = pack.generate()
-	say(
-		_("Evidence pack {0} (Draft): {1}").format(
-			pack.name, ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-		)
+	from yam_agri_core.quality.doctype.evidence_pack.evidence_pack import COUNT_FIELDS
+
+	listed = ", ".join(
+		f"{_(pack.meta.get_label(field))} {counts.get(key, 0)}" for key, field in COUNT_FIELDS.items()
 	)
+	say(_("Evidence pack {0} (Draft): {1}").format(pack.name, listed))
 	say(_("PDF: {0}").format(file_path(pack.pdf_file)))
 	say(_("ZIP: {0}").format(file_path(pack.zip_file)))
 	say(_("Manifest sha256: {0}").format(pack.manifest_sha256))

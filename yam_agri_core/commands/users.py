@@ -9,6 +9,7 @@ from frappe import _
 
 from yam_agri_core.commands.base import (
 	CommandError,
+	error_text,
 	find_profile,
 	find_sites,
 	find_user,
@@ -295,5 +296,42 @@ def user_reset_password(email, print_password):
 		say(password)
 		return
 	user.validate_reset_password()
-	user.reset_password(send_email=True)
-	say(_("A password reset link was mailed to {0}").format(name))
+	try:
+		user.reset_password(send_email=True)
+		status, error = reset_mail_state(user.email or name)
+	except frappe.OutgoingEmailError as exc:
+		status, error = "Error", error_text(exc)
+	if status == "Error":
+		raise CommandError(
+			_(
+				"The reset mail to {0} could not be sent ({1}); check the outgoing Email Account, or use --print"
+			).format(name, error or status),
+			rules.EXIT_FAILED,
+		)
+	if status == "Sent":
+		say(_("A password reset link was mailed to {0}").format(name))
+	else:
+		say(
+			_("A password reset link for {0} is in the Email Queue ({1})").format(
+				name, _(status or "Not Sent")
+			)
+		)
+
+
+def reset_mail_state(address: str) -> tuple[str | None, str | None]:
+	"""Status and error of the newest mail queued to ``address`` (the reset mail just sent)."""
+	Queue, Recipient = frappe.qb.DocType("Email Queue"), frappe.qb.DocType("Email Queue Recipient")
+	rows = (
+		frappe.qb.from_(Recipient)
+		.join(Queue)
+		.on(Queue.name == Recipient.parent)
+		.select(Queue.status, Queue.error)
+		.where(Recipient.recipient == address)
+		.orderby(Queue.creation, order=frappe.qb.desc)
+		.limit(1)
+		.run()
+	)
+	if not rows:
+		return None, None
+	status, error = rows[0]
+	return status, frappe.utils.strip_html((error or "").strip().splitlines()[-1] if error else "")
