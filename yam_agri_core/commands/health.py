@@ -102,7 +102,9 @@ def check(as_json, backups_dir, max_backup_age, skip_backup):
 	  bench --site SITE yam check --json --backups /opt/yam-agri/backups
 	  bench --site SITE yam check --skip-backup
 	"""
-	max_age = max_backup_age or int(os.environ.get(BACKUP_AGE_ENV) or rules.BACKUP_MAX_AGE_HOURS)
+	if max_backup_age is None:
+		max_backup_age = int(os.environ.get(BACKUP_AGE_ENV) or rules.BACKUP_MAX_AGE_HOURS)
+	max_age = max_backup_age
 	if max_age <= 0:
 		raise CommandError(_("--max-backup-age must be a number of hours above 0"))
 	now = now_datetime()

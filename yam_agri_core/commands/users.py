@@ -127,6 +127,14 @@ def user_add(email, full_name, profile, sites, language, mobile, welcome):
 	)
 	grant_sites(user.name, sites)
 	if welcome:
+		frappe.clear_messages()
+		if mail_state(user.name)[0] is None:  # Frappe drops it quietly without an outgoing Email Account
+			warn(
+				_(
+					"No welcome mail could be queued (no outgoing Email Account): give a password with yam user reset-password {0} --print"
+				).format(user.name)
+			)
+			return rules.EXIT_ATTENTION
 		say(_("A welcome mail with a link to set the password is queued for {0}").format(user.name))
 	else:
 		say(
@@ -298,7 +306,7 @@ def user_reset_password(email, print_password):
 	user.validate_reset_password()
 	try:
 		user.reset_password(send_email=True)
-		status, error = reset_mail_state(user.email or name)
+		status, error = mail_state(user.email or name)
 	except frappe.OutgoingEmailError as exc:
 		status, error = "Error", error_text(exc)
 	if status == "Error":
@@ -318,8 +326,8 @@ def user_reset_password(email, print_password):
 		)
 
 
-def reset_mail_state(address: str) -> tuple[str | None, str | None]:
-	"""Status and error of the newest mail queued to ``address`` (the reset mail just sent)."""
+def mail_state(address: str) -> tuple[str | None, str | None]:
+	"""Status and error of the newest mail queued to ``address`` (the one just sent), or (None, None)."""
 	Queue, Recipient = frappe.qb.DocType("Email Queue"), frappe.qb.DocType("Email Queue Recipient")
 	rows = (
 		frappe.qb.from_(Recipient)

@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import frappe
@@ -55,6 +56,50 @@ def email() -> str:
 	return f"{unique('cmd').lower()}@yam-test.example"
 
 
+TEST_MAIL_ACCOUNT = "YAM Commands Test Outgoing"
+
+
+def ensure_outgoing_mail() -> None:
+	"""A default outgoing Email Account (under test Frappe queues and marks mail sent without a server)."""
+	if not frappe.db.exists("Email Account", TEST_MAIL_ACCOUNT):
+		frappe.get_doc(
+			{
+				"doctype": "Email Account",
+				"email_account_name": TEST_MAIL_ACCOUNT,
+				"email_id": "yam-commands-test@yam-test.example",
+				"enable_outgoing": 1,
+				"default_outgoing": 1,
+				"smtp_server": "127.0.0.1",
+				"smtp_port": 2525,
+				"no_smtp_authentication": 1,
+			}
+		).insert(ignore_permissions=True)
+	forget_mail_accounts()
+
+
+def forget_mail_accounts() -> None:
+	"""Frappe keeps the outgoing account it found in frappe.local for the request."""
+	for attr in ("outgoing_email_account", "incoming_email_account"):
+		if hasattr(frappe.local, attr):
+			delattr(frappe.local, attr)
+
+
+@contextmanager
+def no_outgoing_mail():
+	accounts = frappe.get_all("Email Account", filters={"enable_outgoing": 1}, pluck="name")
+	for name in accounts:
+		frappe.db.set_value("Email Account", name, "enable_outgoing", 0)
+	frappe.db.commit()
+	forget_mail_accounts()
+	try:
+		yield
+	finally:
+		for name in accounts:
+			frappe.db.set_value("Email Account", name, "enable_outgoing", 1)
+		frappe.db.commit()
+		forget_mail_accounts()
+
+
 def grants(user: str) -> list[str]:
 	return sorted(
 		frappe.get_all("User Permission", filters={"user": user, "allow": "Site"}, pluck="for_value")
@@ -70,6 +115,7 @@ class CommandCase(FrappeTestCase):
 		frappe.set_user("Administrator")
 		cls.site = make_site(site_name=unique("Cmd Silo"), site_name_ar="صومعة الأوامر " + unique("")).name
 		cls.other = make_site(site_name=unique("Cmd Farm"), site_type="Farm").name
+		ensure_outgoing_mail()
 		frappe.db.commit()  # the commands roll back on bad input: the fixtures must outlive that
 
 	def yam(self, *args: str, status: int | None = 0):
@@ -186,8 +232,31 @@ class TestUserCommands(CommandCase):
 
 	def test_add_queues_the_welcome_mail(self):
 		address = email()
-		self.yam("user", "add", address, "--name", "Amal", "--profile", "YAM QA Manager", "--site", self.site)
+		result = self.yam(
+			"user", "add", address, "--name", "Amal", "--profile", "YAM QA Manager", "--site", self.site
+		)
+		self.assertIn("welcome mail", result.output)
 		self.assertTrue(frappe.db.exists("Email Queue Recipient", {"recipient": address}))
+
+	def test_without_outgoing_mail_the_user_is_made_and_told_to_get_a_password(self):
+		address = email()
+		with no_outgoing_mail():
+			result = self.yam(
+				"user",
+				"add",
+				address,
+				"--name",
+				"Amal",
+				"--profile",
+				"YAM QA Manager",
+				"--site",
+				self.site,
+				status=rules.EXIT_ATTENTION,
+			)
+			self.assertIn(f"yam user reset-password {address} --print", result.output)
+			self.assertEqual(grants(address), [self.site])
+			mail = self.yam("user", "reset-password", address, status=rules.EXIT_FAILED)
+			self.assertIn("could not be sent", mail.output)
 
 	def test_bad_input_makes_nothing(self):
 		cases = (
@@ -409,7 +478,6 @@ class TestRecordCommands(CommandCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
-		cls.lot = make_lot(cls.site, 3000).name
 		cls.scale = make_device(cls.site, "Scale").name
 		frappe.db.commit()
 
@@ -420,8 +488,12 @@ class TestRecordCommands(CommandCase):
 		self.addCleanup(os.unlink, handle.name)
 		return handle.name
 
-	def row(self, ticket_no: str, gross="13000", tare="10000", net="3000") -> str:
-		return f"{ticket_no},2026-02-23 10:00,{gross},{tare},{net},{self.lot},{self.scale}"
+	def row(self, ticket_no: str, gross="13000", tare="10000", net="3000", lot=None) -> str:
+		"""A ticket row of a fresh lot of 3,000 kg (or ``lot``): 3,000 kg net is no mismatch."""
+		if lot is None:
+			lot = make_lot(self.site, 3000).name
+			frappe.db.commit()
+		return f"{ticket_no},2026-02-23 10:00,{gross},{tare},{net},{lot},{self.scale}"
 
 	def tickets(self, *numbers: str) -> int:
 		return frappe.db.count("Scale Ticket", {"site": self.site, "ticket_no": ["in", numbers]})
