@@ -203,5 +203,7 @@ def find_site(value: str) -> str:
 
 
 def site_label(site: str) -> str:
-	name = frappe.db.get_value("Site", site, "site_name")
+	"""The site's code with its name (the Arabic name when the messages are Arabic)."""
+	english, arabic = frappe.db.get_value("Site", site, ["site_name", "site_name_ar"]) or (None, None)
+	name = arabic if frappe.local.lang == "ar" and arabic else english
 	return f"{site} ({name})" if name and name != site else site

@@ -119,10 +119,10 @@ def user_add(email, full_name, profile, sites, language, mobile, welcome):
 			"send_welcome_email": int(welcome),
 		}
 	).insert(ignore_permissions=True)
-	roles = ", ".join(sorted(r.role for r in user.roles)) or "-"
+	roles = ", ".join(sorted(_(r.role) for r in user.roles)) or "-"
 	say(
 		_("Created user {0} ({1}): role profile {2} (roles: {3}), language {4}").format(
-			user.name, user.full_name, profile, roles, language
+			user.name, user.full_name, _(profile), roles, language
 		)
 	)
 	grant_sites(user.name, sites)
@@ -162,7 +162,12 @@ def user_sites(email):
 			user.name, user.full_name, _("Enabled") if user.enabled else _("Disabled")
 		)
 	)
-	say(_("Role profile: {0}; roles: {1}").format(user.role_profile_name or "-", ", ".join(roles) or "-"))
+	say(
+		_("Role profile: {0}; roles: {1}").format(
+			_(user.role_profile_name) if user.role_profile_name else "-",
+			", ".join(_(r) for r in roles) or "-",
+		)
+	)
 	if grants:
 		say(_("Sites granted:"))
 		for site in grants:
