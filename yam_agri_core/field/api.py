@@ -209,7 +209,7 @@ def insert_lot(capture: Capture):
 			_("You are not permitted to record lots of Site {0}").format(site), frappe.PermissionError
 		)
 	doc = frappe.new_doc("Lot")
-	doc.update({**capture.values, "lot_type": "Harvest", "capture_key": capture.key})
+	set_values(doc, {**capture.values, "lot_type": "Harvest", "capture_key": capture.key})
 	if capture.position:
 		doc.update(
 			{
@@ -240,8 +240,19 @@ def insert_moisture(capture: Capture):
 		if not lot:
 			frappe.throw(_("The lot of this reading is not stored yet: send the lot first"))
 	doc = frappe.new_doc("QC Test")
-	doc.update({**capture.values, "lot": lot, "test_type": "Moisture", "capture_key": capture.key})
+	set_values(doc, {**capture.values, "lot": lot, "test_type": "Moisture", "capture_key": capture.key})
+	# what the Desk form fetches from the lot before saving (and its check that the lot's site is the
+	# user's), so that the permission check of insert sees the test's site
+	doc.set_lot_details()
 	return doc.insert()
+
+
+def set_values(doc, values: dict) -> None:
+	"""Set the phone's values as Desk's form would send them: typed by their fields (a form's number
+	arrives as text; text that is no number becomes 0, which the record's own rules then refuse)."""
+	for fieldname, value in values.items():
+		df = doc.meta.get_field(fieldname)
+		doc.set(fieldname, doc.cast(value, df) if df else value)
 
 
 def existing_result(key: str, doctype: str, name: str) -> dict:

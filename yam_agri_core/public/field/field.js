@@ -292,8 +292,14 @@
 		update();
 		return sendQueue(queue, false)
 			.catch(function (error) {
-				state.notice = error.status === 403 ? __("Log in again to send") : __("Not sent: no connection");
-				if (error.status === 403) state.loggedOut = true;
+				if (error.status === 401 || error.status === 403) {
+					state.notice = __("Log in again to send");
+					state.loggedOut = true;
+				} else if (error.status) {
+					state.notice = __("Not sent: the server failed ({0}); it will try again", [error.status]);
+				} else {
+					state.notice = __("Not sent: no connection");
+				}
 			})
 			.then(function () {
 				state.sending = false;
@@ -485,7 +491,7 @@
 			if (state.gps) item.data.gps = state.gps;
 			else if (previous && previous.data.gps) item.data.gps = previous.data.gps;
 			item.photos = state.photos.slice();
-			item.title = [cropName(values.crop), values.declared_qty_kg ? values.declared_qty_kg + " kg" : "", values.site]
+			item.title = [cropName(values.crop), values.declared_qty_kg ? __("{0} kg", [values.declared_qty_kg]) : "", siteName(values.site)]
 				.filter(Boolean)
 				.join(" · ");
 		} else {
@@ -510,6 +516,13 @@
 				if (online()) return sendNow();
 			});
 		});
+	}
+
+	function siteName(name) {
+		var site = ((state.boot && state.boot.sites) || []).filter(function (s) {
+			return s.name === name;
+		})[0];
+		return site ? siteLabel(site) : name;
 	}
 
 	function cropName(name) {
@@ -833,7 +846,7 @@
 				"</div>" +
 				(item.name ? '<div class="name">' + esc(item.name) + "</div>" : "") +
 				(item.kind === "lot" && item.photos && item.photos.length
-					? '<div class="meta">' + esc(__("{0} photos", [item.photos.length])) + "</div>"
+					? '<div class="meta">' + esc(__("Photos: {0}", [item.photos.length])) + "</div>"
 					: "") +
 				(item.message ? '<div class="reason">' + esc(item.message) + "</div>" : "") +
 				(item.state === "refused"
