@@ -22,7 +22,7 @@ yam_agri.stored_text.LOT_NOTES = [
 	"Emptied: Lot Transfer {0}, which created this lot, was cancelled",
 ];
 
-// what marks each template for the translation check (tests/test_translations.py reads __("...") calls)
+// what marks each template for the translation check (tests/test_translations.py reads the __() calls)
 yam_agri.stored_text.MARKED = () => [
 	__("Scale Ticket {0} submitted"),
 	__("Scale Ticket {0} cancelled"),
