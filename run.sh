@@ -34,6 +34,8 @@ source "$RUN_PARTS/offsite.sh"  # offsite (restic, encrypted)
 source "$RUN_PARTS/watch.sh"    # watch, status_ops_report
 # shellcheck source=scripts/run/schedule.sh
 source "$RUN_PARTS/schedule.sh" # schedule (systemd timers)
+# shellcheck source=scripts/run/archive.sh
+source "$RUN_PARTS/archive.sh"  # archive (readings older than the retention -> Parquet)
 
 usage() {
 	cat <<'EOF'
@@ -56,6 +58,8 @@ Site (the stack's backend container, or the native bench in local-bench mode):
                          restore the newest backup (or DIR): database and files; asks first unless --yes;
                          safety backup into ./backups/pre-restore/ first; works with the backend down
   prune [--dry-run]      remove backups by age: daily 7 days, predeploy 30, pre-restore 30 (YAM_KEEP_*_DAYS)
+  archive [--dry-run]    move sensor readings older than the retention (YAM Agri Settings, default 180 days) into
+                         Parquet files (one per site and month, private files: backups carry them); daily job too
   migrate                pre-deployment backup (./backups/predeploy_*), then bench migrate
   offsite [push|list|fetch [SNAP]|restore [SNAP] [--yes]]
                          newest backup -> restic repository YAM_OFFSITE_REPO (USB path or rclone:...), encrypted
@@ -111,6 +115,7 @@ main() {
 	restore) cmd_restore "$@" ;;
 	prune) cmd_prune "$@" ;;
 	migrate) cmd_migrate "$@" ;;
+	archive) cmd_archive "$@" ;;
 	offsite) cmd_offsite "$@" ;;
 	watch) cmd_watch "$@" ;;
 	schedule) cmd_schedule "$@" ;;

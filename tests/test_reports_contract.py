@@ -22,6 +22,7 @@ REPORTS = {
 	"Nonconformance Ageing": ("quality", "Quality", "Nonconformance", EVERYONE, True),
 	"User Access Audit": ("quality", "Quality", "Site", {SYSTEM_MANAGER, QUALITY_MANAGER, AUDITOR}, False),
 	"Quarantine Review": ("monitoring", "Monitoring", "Observation", EVERYONE, True),
+	"Archived Readings": ("monitoring", "Monitoring", "Observation", EVERYONE, True),
 	"Device Health": ("monitoring", "Monitoring", "Device", EVERYONE - {PLATFORM_OWNER}, False),
 	"Scale Ticket Mismatches": ("traceability", "Traceability", "Scale Ticket", EVERYONE, True),
 	"Lot Stock": ("traceability", "Traceability", "Lot", EVERYONE, False),

@@ -41,6 +41,11 @@ DEFAULT_STALE_AFTER_MINUTES = 60
 
 MOISTURE_RANGE = Knob("max_storage_moisture_pct", _("Max Storage Moisture (%)"), 5, 40)
 
+# --- readings: retention ---------------------------------------------------------------------------
+
+#: Readings older than this leave MariaDB for the Parquet archive, a whole month at a time.
+DEFAULT_KEEP_READINGS_LIVE_DAYS = 180
+
 # --- YAM Agri Settings ------------------------------------------------------------------------------
 
 SETTING_DEFAULTS: dict[str, object] = {
@@ -51,6 +56,7 @@ SETTING_DEFAULTS: dict[str, object] = {
 	"alert_lookback_days": 2,
 	"default_scale_tolerance_pct": DEFAULT_SCALE_TOLERANCE_PCT,
 	"transfer_loss_tolerance_pct": DEFAULT_TRANSFER_LOSS_TOLERANCE_PCT,
+	"keep_readings_live_days": DEFAULT_KEEP_READINGS_LIVE_DAYS,
 }
 
 #: Every numeric knob of YAM Agri Settings with its range.
@@ -61,6 +67,7 @@ SETTING_RANGES: tuple[Knob, ...] = (
 	Knob("alert_lookback_days", _("Quarantine Alert Lookback (Days)"), 1, 90),
 	Knob("default_scale_tolerance_pct", _("Default Scale Tolerance (%)"), 0, MAX_TOLERANCE_PCT),
 	Knob("transfer_loss_tolerance_pct", _("Transfer Loss Tolerance (%)"), 0, 50),
+	Knob("keep_readings_live_days", _("Keep Readings Live For (days)"), 7, 3650),
 )
 
 

@@ -16,6 +16,7 @@ SITE_DOCTYPES = (
 	"Scale Ticket",
 	"Observation",
 	"Observation Hourly",
+	"Observation Archive",
 	"Certificate",
 	"Nonconformance",
 	"Lot Transfer",

@@ -13,6 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, get_url, getdate
 
+from yam_agri_core.monitoring import archive_read
 from yam_agri_core.permissions import user_has_site
 from yam_agri_core.rules import epcis, evidence, trace_sheet
 from yam_agri_core.rules.epcis_ids import IdScheme
@@ -99,6 +100,7 @@ def read_records(scope: ExportScope) -> dict:
 	qc = readable_list("QC Test", QC_FIELDS, {**scope.filters("test_date"), "docstatus": 1})
 	readings = readable_list("Observation", READING_FIELDS, scope.filters("observed_at", True))
 	readings = [r for r in readings if r.device and scope.in_period(r.observed_at)]
+	readings += archived_readings(scope)
 	transfers = read_transfers(scope)
 	lot_names = set(scope.lots or []) | {t.lot for t in tickets if t.lot} | {q.lot for q in qc}
 	if scope.lots is None:
@@ -115,6 +117,21 @@ def read_records(scope: ExportScope) -> dict:
 		"transfers": transfers,
 		"sites": read_sites(sites),
 	}
+
+
+def archived_readings(scope: ExportScope) -> list:
+	"""Readings of archived months in scope (DuckDB over the Parquet files of the user's sites)."""
+	filters = {"registered_only": True}
+	if scope.lots is not None:
+		filters["lot"] = scope.lots or [""]
+	if scope.start:
+		filters.update({"from": scope.start, "to": scope.end})
+	rows = archive_read.archived_rows(
+		filters, [scope.site] if scope.site else None, ["name", *READING_FIELDS]
+	)
+	for row in rows:
+		row.pop("name", None)
+	return rows
 
 
 def read_transfers(scope: ExportScope) -> list[epcis.TransferRecord]:

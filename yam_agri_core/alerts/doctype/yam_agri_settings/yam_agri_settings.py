@@ -22,6 +22,7 @@ class YAMAgriSettings(Document):
 		calibration_lead_days: DF.Int
 		certificate_warning_days: DF.Int
 		default_scale_tolerance_pct: DF.Float
+		keep_readings_live_days: DF.Int
 		quarantine_window_minutes: DF.Int
 		send_alert_emails: DF.Check
 		transfer_loss_tolerance_pct: DF.Float

@@ -14,6 +14,9 @@ from frappe.query_builder.functions import Count
 from frappe.utils import add_to_date, now_datetime
 
 from yam_agri_core import report_scope as scope
+from yam_agri_core.monitoring import archive
+from yam_agri_core.permissions import get_allowed_sites
+from yam_agri_core.rules import archive as archive_rules
 from yam_agri_core.rules import reporting, thresholds
 from yam_agri_core.settings import get_setting
 
@@ -33,7 +36,26 @@ def execute(filters: dict | None = None):
 		row["quarantined_24h"] = quarantined.get(row["name"], 0)
 	if filters.get("problems_only"):
 		rows = [r for r in rows if r["problem"]]
-	return columns(), rows, None, None, summary(rows)
+	return columns(), rows, storage_message(), None, summary(rows)
+
+
+def storage_message() -> str | None:
+	"""For a System Manager: the readings' storage (the live table, the archive, the oldest live month)."""
+	if get_allowed_sites(frappe.session.user, DOCTYPE) is not None:
+		return None
+	s = archive.archive_status()
+	return _(
+		"Readings in the database: about {0} ({1}), oldest month {2}. Archive: {3} readings in {4} site-months "
+		"({5}). Readings stay in the database for {6} days."
+	).format(
+		s["live_rows_estimate"],
+		archive_rules.human_bytes(s["live_bytes"]),
+		s["oldest_live_month"] or "-",
+		s["archived_rows"],
+		s["archived_months"],
+		archive_rules.human_bytes(s["archive_bytes"]),
+		s["retention_days"],
+	)
 
 
 def read(filters: frappe._dict, sites: list[str] | None) -> list[dict]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Date, Max, Min
+from frappe.utils import add_days
 from pypika.terms import LiteralValue
 
 from yam_agri_core import report_scope as scope
-from yam_agri_core.rules import reporting, stored_text, thresholds
+from yam_agri_core.monitoring import archive_read
+from yam_agri_core.rules import archive, reporting, stored_text, thresholds
 
 DOCTYPE = "Observation"
 REASONS_SQL = "GROUP_CONCAT(DISTINCT `flag_reason` ORDER BY `flag_reason` SEPARATOR '\\n')"
@@ -61,7 +63,21 @@ def read(filters: frappe._dict, sites: list[str] | None) -> list[dict]:
 	for fieldname in ("device", "metric", "storage_bin"):
 		if filters.get(fieldname):
 			query = query.where(getattr(Obs, fieldname) == filters[fieldname])
-	return query.run(as_dict=True)
+	archived = archive_read.quarantine_groups(archive_filters(filters), sites)
+	if not archived:
+		return query.run(as_dict=True)
+	return archive.merge_quarantine_groups([*query.run(as_dict=True), *archived])
+
+
+def archive_filters(filters: frappe._dict) -> dict:
+	"""The report's filters as the archive reads them (the period as [from, to))."""
+	start, end = scope.date_range(filters)
+	found = {f: filters[f] for f in ("device", "metric", "storage_bin") if filters.get(f)}
+	if start:
+		found["from"] = start
+	if end:
+		found["to"] = add_days(end, 1)
+	return found
 
 
 def columns() -> list[dict]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.query_builder.functions import Avg, Count, Date, Max, Min
+from frappe.query_builder.functions import Avg, Count, Date, Max, Min, Sum
 from frappe.utils import getdate
 
+from yam_agri_core.monitoring import archive_read
 from yam_agri_core.permissions import user_has_site
-from yam_agri_core.rules import evidence
+from yam_agri_core.rules import archive, evidence
 from yam_agri_core.traceability.genealogy import BACKWARD, FORWARD, Genealogy, readable_list
 
 QUARANTINE = "Quarantine"
@@ -160,7 +161,26 @@ def gather(scope: Scope) -> dict[str, list]:
 			if r.observed_at < scope.end
 		],
 	}
+	records["quarantined_readings"] = sorted(
+		records["quarantined_readings"] + archived_quarantined(scope), key=lambda r: r.name
+	)
 	return records
+
+
+def archive_filters(scope: Scope) -> dict:
+	"""The pack's readings in the archive: its site and period (and lots)."""
+	filters = {"site": scope.site, "from": scope.start, "to": scope.end}
+	if scope.lots is not None:
+		filters["lot"] = scope.lots or [""]
+	return filters
+
+
+def archived_quarantined(scope: Scope) -> list:
+	"""Quarantined readings of archived months (read as the live ones, through the user's sites)."""
+	rows = archive_read.archived_rows(
+		{**archive_filters(scope), "quality_flag": QUARANTINE}, [scope.site], FIELDS["quarantined_readings"]
+	)
+	return rows
 
 
 def certificates(scope: Scope) -> list:
@@ -226,7 +246,13 @@ def reading_summary(scope: Scope) -> list[dict]:
 	)
 	if scope.lots is not None:
 		query = query.where(obs.lot.isin(scope.lots or [""]))
-	return evidence.reading_summary(query.run(as_dict=True))
+	archived = archive_read.daily_summary(
+		{**archive_filters(scope), "exclude_flag": QUARANTINE, "registered_only": True}, [scope.site]
+	)
+	if not archived:
+		return evidence.reading_summary(query.run(as_dict=True))
+	live = query.select(Sum(obs.value).as_("sum")).run(as_dict=True)
+	return evidence.reading_summary(archive.merge_daily_summary(live, archived))
 
 
 def item_rows(records: dict[str, list]) -> list[dict]:
