@@ -45,6 +45,7 @@ scheduler_events = {
 		"yam_agri_core.alerts.jobs.update_certificate_statuses_and_alert",
 		"yam_agri_core.alerts.jobs.send_calibration_due_alerts",
 		"yam_agri_core.monitoring.rollups.repair_recent",
+		"yam_agri_core.monitoring.archive.archive_job",
 	],
 	"cron": {
 		"*/5 * * * *": [
