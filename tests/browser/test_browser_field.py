@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 from browser_desk import CHROMIUM_ARGS
-from browser_support import IGNORED_CONSOLE, LANGS, PERSONAS, wanted
+from browser_support import LANGS, PERSONAS, is_app_error, wanted
 
 FARM_USER = "farm.sanaa@yam-demo.example"
 FARM_SITE = "YEM-SAN-FARM-01"
@@ -23,6 +23,8 @@ OTHER_SITE = "YEM-TAI-SILO-01"
 PHONE = {"width": 390, "height": 844}
 GPS = {"latitude": 15.3694, "longitude": 44.191, "accuracy": 12}
 TIMEOUT = 60_000
+#: a farmer the demo data does not have: found offline in the page's cached supplier list
+SUPPLIER = "Saleh Al-Hamdani Farm"
 
 
 def png(width: int, height: int, seed: int) -> bytes:
@@ -78,10 +80,11 @@ class Phone:
 		self.page.on("dialog", self._dialog)
 
 	def _console(self, message) -> None:
-		if message.type == "error" and not any(p.search(message.text) for p in IGNORED_CONSOLE):
-			# offline on purpose: the failed fetches of an offline phone are not errors of the page
-			if "ERR_INTERNET_DISCONNECTED" not in message.text and "Failed to fetch" not in message.text:
-				self.errors.append(f"console: {message.text}")
+		# offline on purpose: the failed fetches of an offline phone are not errors of the page
+		offline = "ERR_INTERNET_DISCONNECTED" in message.text or "Failed to fetch" in message.text
+		if is_app_error(message) and not offline:
+			where = (message.location or {}).get("url", "")
+			self.errors.append(f"console: {message.text} {where}".strip())
 
 	def _dialog(self, dialog) -> None:
 		self.dialogs.append(dialog.message)
@@ -115,7 +118,15 @@ class Phone:
 	def tab(self, view: str) -> None:
 		self.page.click(f'.tab[data-view="{view}"]')
 
-	def capture_lot(self, qty: int, season: str, photos: int, variety: str = "Bayadi") -> str:
+	def capture_lot(
+		self,
+		qty: int,
+		season: str,
+		photos: int,
+		variety: str = "Bayadi",
+		shot: str | None = None,
+		supplier: str | None = None,
+	) -> str:
 		self.tab("lot")
 		form = self.page.locator("#lot-form")
 		form.locator("select[name=site]").select_option(FARM_SITE)
@@ -124,6 +135,10 @@ class Phone:
 		form.locator("input[name=season]").fill(season)
 		form.locator("input[name=declared_qty_kg]").fill(str(qty))
 		form.locator("textarea[name=notes]").fill(f"field test {qty}")
+		if supplier:
+			self.page.fill("#supplier", supplier.split()[1][:5])
+			self.page.click(f'#supplier-list button[data-value="{supplier}"]')
+			assert self.page.input_value("#supplier") == supplier
 		for index in range(photos):
 			self.page.set_input_files(
 				"#photo-input",
@@ -131,26 +146,30 @@ class Phone:
 			)
 			self.page.wait_for_function(f"document.querySelectorAll('.photos figure').length === {index + 1}")
 		self.page.wait_for_function("/\\d/.test(document.querySelector('#gps-text').textContent)")
+		if shot:
+			self.shot(shot, full_page=True)
 		before = {i["key"] for i in self.state()}
 		self.page.click("#save-lot")
 		self.page.wait_for_function(f"window.yamField.state.outbox.length === {len(before) + 1}")
 		return next(i["key"] for i in self.state() if i["key"] not in before)
 
-	def capture_moisture(self, lot_key: str, value: float) -> str:
+	def capture_moisture(self, lot_key: str, value: float, shot: str | None = None) -> str:
 		self.tab("moisture")
 		form = self.page.locator("#moisture-form")
 		form.locator("select[name=lot]").select_option(f"key:{lot_key}")
 		form.locator("input[name=value]").fill(str(value))
 		form.locator("input[name=instrument]").fill("Wile 55")
+		if shot:
+			self.shot(shot)
 		before = {i["key"] for i in self.state()}
 		self.page.click("#save-moisture")
 		self.page.wait_for_function(f"window.yamField.state.outbox.length === {len(before) + 1}")
 		return next(i["key"] for i in self.state() if i["key"] not in before)
 
-	def shot(self, name: str) -> None:
+	def shot(self, name: str, full_page: bool = False) -> None:
 		folder = self.env.readme_dir or self.env.shot_dir
 		folder.mkdir(parents=True, exist_ok=True)
-		self.page.screenshot(path=str(folder / f"field-{name}-{self.lang}.png"))
+		self.page.screenshot(path=str(folder / f"field-{name}-{self.lang}.png"), full_page=full_page)
 
 	def close(self) -> None:
 		self.context.close()
@@ -174,6 +193,11 @@ def farm_user(browser_env):
 	admin = browser_env.admin
 	_roles, sites, language = admin.user_info(FARM_USER)
 	assert sites == [FARM_SITE], sites
+	if not admin.names("Supplier", [["name", "=", SUPPLIER]]):
+		answer = admin.session.post(
+			f"{browser_env.url}/api/resource/Supplier", json={"supplier_name": SUPPLIER}, timeout=60
+		)
+		assert answer.status_code == 200, answer.text
 	answer = admin.session.put(
 		f"{browser_env.url}/api/resource/User/{FARM_USER}", json={"new_password": browser_env.password}
 	)
@@ -186,7 +210,7 @@ def lot_of_key(admin, key: str) -> list[dict]:
 	return admin.call(
 		"frappe.client.get_list",
 		doctype="Lot",
-		fields=["name", "site", "season", "gps_latitude", "gps_longitude", "gps_accuracy_m", "location"],
+		fields=["name", "site", "supplier", "gps_latitude", "gps_longitude", "gps_accuracy_m", "location"],
 		filters={"capture_key": key},
 		limit_page_length=0,
 	)
@@ -218,10 +242,9 @@ def test_field_capture_offline_then_sent_once(chromium, browser_env, farm_user, 
 		# offline: two lots (with photos) and a moisture reading of the first
 		phone.context.set_offline(True)
 		page.wait_for_selector("#net.off")
-		first = phone.capture_lot(1500, "2026-Spring", photos=2)
+		first = phone.capture_lot(1500, "2026-Spring", photos=2, shot="lot", supplier=SUPPLIER)
 		second = phone.capture_lot(800, "2026-Spring", photos=1, variety="Hamra")
-		reading = phone.capture_moisture(first, 12.5)
-		phone.shot("lot")
+		reading = phone.capture_moisture(first, 12.5, shot="moisture")
 		phone.tab("outbox")
 		assert {i["key"]: i["state"] for i in phone.state()} == {
 			first: "waiting",
@@ -247,6 +270,7 @@ def test_field_capture_offline_then_sent_once(chromium, browser_env, farm_user, 
 			assert len(rows) == 1, rows
 			lot = rows[0]
 			assert (lot["name"], lot["site"]) == (names[key], FARM_SITE)
+			assert lot["supplier"] == (SUPPLIER if key == first else None)
 			assert abs(lot["gps_latitude"] - GPS["latitude"]) < 1e-6
 			assert abs(lot["gps_longitude"] - GPS["longitude"]) < 1e-6
 			assert lot["gps_accuracy_m"] == GPS["accuracy"] and '"point_type": "circle"' in lot["location"]
@@ -263,6 +287,17 @@ def test_field_capture_offline_then_sent_once(chromium, browser_env, farm_user, 
 		)
 		phone.tab("outbox")
 		phone.shot("outbox-sent")
+
+		# the lot's form in Desk draws the phone's position and its accuracy circle
+		page.goto(f"{browser_env.url}/app/lot/{names[first]}")
+		circle = '[data-fieldname="location"] .leaflet-container path.leaflet-interactive'
+		page.wait_for_selector(circle, state="attached")
+		page.click('[data-fieldname="section_field_capture"] .section-head')  # a collapsed section
+		page.wait_for_selector(circle)
+		page.locator('[data-fieldname="section_field_capture"]').scroll_into_view_if_needed()
+		phone.shot("desk-lot")
+		page.goto(f"{browser_env.url}/field")
+		page.wait_for_selector("nav.tabs")
 
 		# a send whose answer was lost is repeated with the same keys: nothing doubled
 		page.evaluate(
