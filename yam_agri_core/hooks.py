@@ -64,7 +64,7 @@ scheduler_events = {
 # ----
 
 # what the Script Reports share (public/js/yam_reports.js, served as is: no bundle to build)
-app_include_js = ["/assets/yam_agri_core/js/yam_reports.js"]
+app_include_js = ["/assets/yam_agri_core/js/yam_reports.js", "/assets/yam_agri_core/js/yam_widgets.js"]
 # Arabic Desk: values that read left to right (2026-Spring, 43.74 °C, file paths) keep their order
 app_include_css = ["/assets/yam_agri_core/css/yam_rtl.css"]
 

@@ -1,7 +1,8 @@
 """What five personas met in Desk (issue 19), checked in headless Chromium for each persona and language:
 
 - the home's number cards all leave "Loading..." on every one of several loads, with no page error and no
-  console error (frappe-charts' SVG errors included) on any of them;
+  console error (frappe-charts' SVG errors included) on any of them, also when the user leaves the home
+  before its charts are drawn and when the network cuts a card's request (it is asked again);
 - Grain on Hand is whole kilograms shown in full (never "57.200 K" / "K 57.200");
 - the Lot's Connections labels are in the reader's language, whoever opened a Lot before;
 - a reader (the auditor) is offered no Set Status on a Lot;
@@ -184,3 +185,46 @@ def test_a_sent_evidence_packs_sent_to_is_read_only(desk):
 	editable = desk.js("() => cur_frm.get_field('sent_to').get_status() === 'Write'")
 	assert not editable, f"Sent To of sent pack {sent[0]} is editable"
 	desk.assert_clean(mark, "sent evidence pack")
+
+
+@pytest.mark.parametrize("persona,lang", cases())
+def test_leaving_the_home_before_its_charts_are_drawn_raises_no_svg_errors(desk):
+	if not desk.persona.sites:
+		pytest.skip(f"{desk.persona.key} has no site")
+	mark = desk.open(HOME)
+	for _ in range(3):  # away at once, while the charts' data are on their way, and back
+		desk.js("() => { frappe.set_route('List', 'Lot'); }")
+		desk.page.wait_for_timeout(1500)
+		desk.js("() => { frappe.set_route('yam-agri'); }")
+		desk.page.wait_for_function(CARDS_DONE, timeout=30000)
+		desk.wait_idle()
+	drawn = desk.js("() => document.querySelectorAll('.widget.dashboard-widget-box .frappe-chart').length")
+	assert drawn, "the home's charts are drawn once it is shown again"
+	assert not [e for e in desk.errors[mark:] if "NaN" in e or "negative value" in e], desk.errors[mark:][:3]
+	desk.assert_clean(mark, "home left and shown again")
+
+
+@pytest.mark.parametrize("persona,lang", cases())
+def test_a_card_request_cut_by_the_network_is_asked_again(desk):
+	if not desk.persona.sites:
+		pytest.skip(f"{desk.persona.key} has no site")
+	cut = {"count": 0}
+
+	def cut_first(route):
+		if cut["count"] < 3:
+			cut["count"] += 1
+			route.abort("internetdisconnected")
+		else:
+			route.continue_()
+
+	pattern = "**/api/method/frappe.desk.doctype.number_card.number_card.get_result"
+	desk.page.route(pattern, cut_first)
+	try:
+		mark = desk.open(HOME)
+		desk.page.wait_for_function(CARDS_DONE, timeout=30000)
+		desk.wait_idle(1500)
+	finally:
+		desk.page.unroute(pattern)
+	assert cut["count"] == 3, "the test cut three card requests"
+	errors = [e for e in desk.errors[mark:] if "ERR_INTERNET_DISCONNECTED" not in e]
+	assert not errors, f"a cut card request raised: {errors[:3]}"
