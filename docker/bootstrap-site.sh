@@ -90,6 +90,12 @@ rm -f "$CREATING"
 
 bench --site "$SITE" scheduler enable
 
+# the site's URL: links in emails, and where wkhtmltopdf loads a PDF's stylesheet from (in a web request and in
+# a background job alike); the frontend answers it inside the stack (its network alias is SITE_NAME)
+SITE_URL="${SITE_URL:-https://$SITE:${HTTPS_PORT:-8443}}"
+log "site URL (host_name): $SITE_URL"
+bench --site "$SITE" set-config host_name "$SITE_URL"
+
 if [[ -n "${MAIL_SERVER:-}" ]]; then
 	log "outgoing mail through ${MAIL_SERVER}:${MAIL_PORT:-1025} (site config fallback account)"
 	bench --site "$SITE" set-config mail_server "$MAIL_SERVER"

@@ -54,11 +54,22 @@ render_conf() {
 	body="$(envsubst '${BACKEND} ${SOCKETIO} ${UPSTREAM_REAL_IP_ADDRESS} ${UPSTREAM_REAL_IP_HEADER}
 		${UPSTREAM_REAL_IP_RECURSIVE} ${FRAPPE_SITE_NAME_HEADER} ${PROXY_READ_TIMEOUT} ${CLIENT_MAX_BODY_SIZE}' <"$TEMPLATE")"
 	[[ "$body" =~ listen[[:space:]]+8080\; ]] || fail "the template $TEMPLATE has no 'listen 8080;' to turn into TLS"
-	local tls="listen 8443 ssl;
+	# the site's URL (host_name, set by create-site) is https://SITE_NAME:HTTPS_PORT; the containers reach it
+	# here (the frontend's network alias is SITE_NAME), so listen on HTTPS_PORT inside the network as well
+	local tls="listen 8443 ssl;"
+	[[ "$HTTPS_PORT" == 8443 || ! "$HTTPS_PORT" =~ ^[0-9]+$ ]] || tls+="
+	listen $HTTPS_PORT ssl;"
+	tls+="
 	ssl_certificate $CERT;
 	ssl_certificate_key $KEY;
 	ssl_protocols TLSv1.2 TLSv1.3;
-	ssl_session_cache shared:yamtls:1m;
+	ssl_session_cache shared:yamtls:1m;"
+	# one Strict-Transport-Security header: the base image's security_headers.conf may already send it
+	local snippet hsts=0
+	while read -r snippet; do
+		[[ -n "$snippet" ]] && grep -qs "Strict-Transport-Security" "$snippet" && hsts=1
+	done < <(grep -o 'include [^;]*security_headers[^;]*' <<<"$body" | cut -d' ' -f2)
+	((hsts)) || tls+="
 	add_header Strict-Transport-Security \"max-age=31536000\" always;"
 	body="${body/listen 8080;/$tls}"
 	cat >"$CONF" <<CONF

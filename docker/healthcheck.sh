@@ -3,6 +3,8 @@
 set -euo pipefail
 
 SITE="${SITE_NAME:-yam.localhost}"
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PYTHON="${YAM_BENCH_PYTHON:-${BENCH_DIR:-/home/frappe/frappe-bench}/env/bin/python}"
 
 tcp_open() { # host port
 	timeout 3 bash -c "</dev/tcp/$1/$2" 2>/dev/null
@@ -25,8 +27,10 @@ backend) ping_url "http://127.0.0.1:8000/api/method/frappe.ping" ;;
 # HTTPS with the container's own (maybe self-signed) certificate; plain 8080 only redirects
 frontend) ping_url "https://127.0.0.1:8443/api/method/frappe.ping" --insecure ;;
 websocket) tcp_open 127.0.0.1 9000 ;;
-worker) pid1_is worker && tcp_open redis-queue 6379 && tcp_open db 3306 ;;
-scheduler) pid1_is schedule && tcp_open redis-queue 6379 && tcp_open db 3306 ;;
+# real liveness: the site's database user logs in, and this container's RQ worker is registered with a recent
+# heartbeat (worker) or redis-queue answers (scheduler); see healthcheck_site.py
+worker) pid1_is worker && "$PYTHON" "$HERE/healthcheck_site.py" worker ;;
+scheduler) pid1_is schedule && "$PYTHON" "$HERE/healthcheck_site.py" scheduler ;;
 *)
 	echo "usage: healthcheck.sh backend|frontend|websocket|worker|scheduler" >&2
 	exit 2

@@ -33,6 +33,7 @@ def healthy_state():
 		"containers": containers,
 		"images": ["yam-agri-core:v15.96.1-1", "mariadb:10.6.21", "redis:6.2.16-alpine"],
 		"image_list": ["yam-agri-core:v15.96.1-1", "mariadb:10.6.21", "redis:6.2.16-alpine"],
+		"volumes": ["yam_sites", "yam_db-data", "yam_logs", "yam_redis-queue-data"],
 	}
 
 
@@ -41,7 +42,9 @@ def make_site(bench: Path, site: str = SITE, key: str = "KEY-ONE"):
 	(sdir / "public" / "files").mkdir(parents=True)
 	(sdir / "private" / "files").mkdir(parents=True)
 	(bench / "apps").mkdir(exist_ok=True)
-	(sdir / "site_config.json").write_text(json.dumps({"db_name": "_abc", "encryption_key": key}))
+	(sdir / "site_config.json").write_text(
+		json.dumps({"db_name": "_abc", "db_password": "site-db-pw", "encryption_key": key})
+	)
 	(sdir / "fake_db.sql").write_text(DB_DUMP)
 	(sdir / "public" / "files" / "logo.png").write_bytes(b"\x89PNG public")
 	(sdir / "private" / "files" / "coa-lot-1.pdf").write_bytes(b"%PDF certificate of analysis")
@@ -85,6 +88,7 @@ class Env:
 			FAKE_DOCKER_LOG=str(self.docker_log),
 			FAKE_BENCH_DIR=str(self.bench),
 			FAKE_BENCH_LOG=str(self.bench_log),
+			FAKE_MARIADB_LOG=str(self.tmp / "mariadb.log"),
 			YAM_UP_TIMEOUT="20",
 		)
 		env.update(self.extra)
@@ -135,7 +139,9 @@ class Env:
 				info.mode = 0o755
 				tar.addfile(info)
 			for path, data in {
-				"site_config.json": json.dumps({"encryption_key": "KEY-ONE"}).encode(),
+				"site_config.json": json.dumps(
+					{"db_name": "_abc", "db_password": "site-db-pw", "encryption_key": "KEY-ONE"}
+				).encode(),
 				**files,
 			}.items():
 				info = tarfile.TarInfo(path)

@@ -248,7 +248,7 @@ def test_take_predeploy_backup_with_the_stack_stopped_uses_one_off_containers(sa
 	assert [p.name[:10] for p in sandbox.backups.iterdir()] == ["predeploy_"]
 	assert "pre-deployment backup: " in done.stdout
 	calls = sandbox.docker_calls()
-	assert any(c[-4:] == ["--wait", "db", "redis-cache", "redis-queue"] for c in calls)
+	assert any("--wait" in c and c[-3:] == ["db", "redis-cache", "redis-queue"] for c in calls)
 	runs = [c for c in calls if "run" in c]
 	assert runs and all(
 		c[c.index("run") :][:5] == ["run", "--rm", "--no-deps", "-T", "backend"] for c in runs
@@ -258,10 +258,35 @@ def test_take_predeploy_backup_with_the_stack_stopped_uses_one_off_containers(sa
 
 def test_take_predeploy_backup_on_the_first_start_has_nothing_to_do(sandbox):
 	del sandbox.state["containers"]["backend"]
+	sandbox.state["volumes"] = []  # no sites volume: nothing was ever made
 	sandbox.save_state()
 	done = call_part(sandbox, "take_predeploy_backup")
 	assert done.returncode == 0, done.stderr
 	assert "no site yet" in done.stdout
+	assert not sandbox.backups.exists() or not any(sandbox.backups.iterdir())
+
+
+def test_take_predeploy_backup_after_down_backs_up_the_site_in_the_volumes(sandbox):
+	"""Defect: `run.sh down` removes the containers, and "no backend container" was read as a first start."""
+	for svc in list(sandbox.state["containers"]):
+		del sandbox.state["containers"][svc]  # what `down` leaves: no container at all, the volumes kept
+	sandbox.save_state()
+	done = call_part(sandbox, "take_predeploy_backup")
+	assert done.returncode == 0, done.stderr
+	assert "first start" not in done.stdout
+	assert [p.name[:10] for p in sandbox.backups.iterdir()] == ["predeploy_"]
+	with gzip.open(next(sandbox.backups.iterdir()) / "frappe-backup.sql.gz", "rt") as f:
+		assert f.read() == DB_DUMP
+
+
+def test_take_predeploy_backup_with_a_volume_but_no_finished_site(sandbox):
+	"""A first start cut off half way left the sites volume: nothing finished, nothing to back up."""
+	del sandbox.state["containers"]["backend"]
+	sandbox.save_state()
+	(sandbox.bench / "sites" / f".yam-creating-{SITE}").write_text("")
+	done = call_part(sandbox, "take_predeploy_backup")
+	assert done.returncode == 0, done.stderr
+	assert "no finished site yet" in done.stdout
 	assert not sandbox.backups.exists() or not any(sandbox.backups.iterdir())
 
 

@@ -104,12 +104,13 @@ def test_restore_takes_a_safety_backup_first_then_replaces_db_and_files(sandbox)
 def test_restore_takes_the_backups_encryption_key(sandbox):
 	src = sandbox.make_backup("20260102_0700")
 	(sandbox.site_dir / "site_config.json").write_text(
-		json.dumps({"db_name": "_abc", "encryption_key": "OTHER"})
+		json.dumps({"db_name": "_abc", "db_password": "site-db-pw", "encryption_key": "OTHER"})
 	)
 	proc = sandbox.run("restore", str(src), "--yes")
 	assert proc.returncode == 0, proc.stderr
 	assert json.loads((sandbox.site_dir / "site_config.json").read_text()) == {
 		"db_name": "_abc",
+		"db_password": "site-db-pw",
 		"encryption_key": "KEY-ONE",
 	}
 	assert "taking the backup's encryption_key" in proc.stdout
@@ -197,34 +198,103 @@ def test_restore_with_the_backend_down_uses_one_off_containers_then_starts_the_s
 	src = sandbox.make_backup("20260102_0700", dump="CREATE TABLE `tabLot`; -- good\n")
 	(sandbox.site_dir / "fake_db.sql").write_text("garbage: the volume was corrupt\n")
 	_backend_down(sandbox)
-	proc = sandbox.run("restore", str(src), "--yes")
+	# the site does not answer even in a one-off container (its database is corrupt)
+	proc = sandbox.run("restore", str(src), "--yes", FAKE_BENCH_FAIL="execute")
 	assert proc.returncode == 0, proc.stderr
 	assert "disaster recovery" in proc.stdout
 	assert (sandbox.site_dir / "fake_db.sql").read_text() == "CREATE TABLE `tabLot`; -- good\n"
 	calls = [
 		c[c.index("--project-directory") + 2 :] for c in sandbox.docker_calls() if "--project-directory" in c
 	]
-	assert ["up", "-d", "--wait", "db", "redis-cache", "redis-queue"] in calls
-	runs = [c for c in calls if c[:1] == ["run"]]
+	assert ["up", "-d", "--wait", "--wait-timeout", "300", "db", "redis-cache", "redis-queue"] in calls
+	runs = [c for c in calls if c[:1] == ["run"] and "backend" in c]
 	assert runs and all(c[:5] == ["run", "--rm", "--no-deps", "-T", "backend"] for c in runs)
 	assert any(c[5:7] == ["bench", "--site"] and "restore" in c for c in runs)
-	assert not any(c[:1] == ["exec"] for c in calls)  # nothing needed the (dead) backend
+	assert not any(c[:1] == ["exec"] and "backend" in c for c in calls)  # nothing needed the (dead) backend
 	up_all = calls.index(["up", "-d", "--remove-orphans"])  # then the whole stack: create-site migrates
 	assert up_all > calls.index(next(c for c in runs if "restore" in c))
 	assert "YAM Agri is up" in proc.stdout
-	assert "no safety backup" in proc.stderr  # a site that does not answer cannot be backed up
+	# never destroys what it has not saved: the database volume's raw files, MariaDB stopped first
+	assert "saving the database volume's files" in proc.stderr
+	raw = list((sandbox.backups / "pre-restore").glob("*/db-data.tar.gz"))
+	assert len(raw) == 1 and raw[0].stat().st_mode & 0o777 == 0o600
+	stop_db = calls.index(["stop", "db"])
+	copy = next(i for i, c in enumerate(calls) if c[:1] == ["run"] and "db" in c and "tar" in c)
+	restore = calls.index(next(c for c in runs if "restore" in c))
+	assert stop_db < copy < restore
 	assert_password_on_stdin_only(sandbox, "rootpw")
+	assert_user_granted_for_every_container(sandbox)
+
+
+def assert_user_granted_for_every_container(sandbox):
+	"""After `bench restore` (its user bound to the one-off container's address), the site's user is granted
+	for '%' through the db container's client, the SQL on stdin and the root password in MYSQL_PWD."""
+	log = [json.loads(line) for line in (sandbox.tmp / "mariadb.log").read_text().splitlines()]
+	assert log and all(e["password_env"] and e["argv"] == ["-uroot"] for e in log)
+	sql = log[-1]["stdin"]
+	assert "CREATE USER IF NOT EXISTS '_abc'@'%' IDENTIFIED BY 'site-db-pw';" in sql
+	assert "GRANT ALL PRIVILEGES ON `_abc`.* TO '_abc'@'%';" in sql
+	calls = sandbox.docker_calls()
+	assert not any("site-db-pw" in " ".join(c) or "rootpw" in " ".join(c) for c in calls)
+	execs = [c for c in calls if "exec" in c and "mariadb" in c]
+	assert execs and all(
+		c[c.index("exec") :][:6] == ["exec", "-T", "-e", "MYSQL_PWD", "db", "mariadb"] for c in execs
+	)
+
+
+def test_restore_with_the_backend_down_backs_up_a_site_that_still_answers_in_a_one_off_container(sandbox):
+	src = sandbox.make_backup("20260102_0700", dump="CREATE TABLE `tabLot`; -- good\n")
+	_backend_down(sandbox)
+	proc = sandbox.run("restore", str(src), "--yes")
+	assert proc.returncode == 0, proc.stderr
+	safety = list((sandbox.backups / "pre-restore").iterdir())
+	assert len(safety) == 1
+	with gzip.open(safety[0] / "frappe-backup.sql.gz", "rt") as f:
+		assert f.read() == DB_DUMP
+	assert not list((sandbox.backups / "pre-restore").glob("*/db-data.tar.gz"))
+
+
+def test_restore_stops_when_nothing_could_be_saved(sandbox):
+	src = sandbox.make_backup("20260102_0700")
+	_backend_down(sandbox)
+	sandbox.state["fail"] = ["rawcopy"]
+	sandbox.save_state()
+	proc = sandbox.run("restore", str(src), "--yes", "--fresh-db", FAKE_BENCH_FAIL="execute")
+	assert proc.returncode == 6
+	assert "nothing was restored or removed" in proc.stderr and "--no-safety-backup" in proc.stderr
+	assert not any(c[:2] == ["volume", "rm"] for c in sandbox.docker_calls())
+	assert "restore" not in sandbox.bench_subcommands()
+	assert (sandbox.site_dir / "fake_db.sql").read_text() == DB_DUMP
 
 
 def test_restore_fresh_db_replaces_the_database_volume(sandbox):
-	src = sandbox.make_backup("20260102_0700")
+	src = sandbox.make_backup("20260102_0700", dump="CREATE TABLE `tabLot`; -- good\n")
 	proc = sandbox.run("restore", str(src), "--yes", "--fresh-db")
 	assert proc.returncode == 0, proc.stderr
 	calls = sandbox.docker_calls()
 	rm_vol = next(i for i, c in enumerate(calls) if c[:3] == ["volume", "rm", "yam_db-data"])
-	up_db = next(i for i, c in enumerate(calls) if c[-4:] == ["--wait", "db", "redis-cache", "redis-queue"])
-	assert rm_vol < up_db
-	assert (sandbox.site_dir / "fake_db.sql").read_text() == DB_DUMP
+	up_db = [
+		i for i, c in enumerate(calls) if "--wait" in c and c[-3:] == ["db", "redis-cache", "redis-queue"]
+	]
+	assert rm_vol < up_db[-1]
+	assert (sandbox.site_dir / "fake_db.sql").read_text() == "CREATE TABLE `tabLot`; -- good\n"
+	assert_user_granted_for_every_container(sandbox)
+
+
+def test_restore_fresh_db_of_a_site_that_answers_saves_it_first(sandbox):
+	"""Defect: --fresh-db treated every site as dead and removed its database volume with no safety backup."""
+	src = sandbox.make_backup("20260102_0700", dump="CREATE TABLE `tabLot`; -- good\n")
+	proc = sandbox.run("restore", str(src), "--yes", "--fresh-db")
+	assert proc.returncode == 0, proc.stderr
+	assert "no safety backup" not in proc.stderr
+	safety = list((sandbox.backups / "pre-restore").iterdir())
+	assert len(safety) == 1
+	with gzip.open(safety[0] / "frappe-backup.sql.gz", "rt") as f:
+		assert f.read() == DB_DUMP  # the site as it was, before its volume went
+	calls = sandbox.docker_calls()
+	backup_at = next(i for i, c in enumerate(calls) if "exec" in c and "backup" in c)
+	rm_vol = next(i for i, c in enumerate(calls) if c[:3] == ["volume", "rm", "yam_db-data"])
+	assert backup_at < rm_vol
 
 
 def test_restore_into_a_fresh_sites_volume_takes_the_backups_site_config(sandbox):
@@ -235,20 +305,21 @@ def test_restore_into_a_fresh_sites_volume_takes_the_backups_site_config(sandbox
 	_backend_down(sandbox)
 	proc = sandbox.run("restore", str(src), "--yes")
 	assert proc.returncode == 0, proc.stderr
-	assert json.loads((sandbox.site_dir / "site_config.json").read_text()) == {"encryption_key": "KEY-ONE"}
+	assert json.loads((sandbox.site_dir / "site_config.json").read_text())["encryption_key"] == "KEY-ONE"
 	assert (sandbox.site_dir / "public" / "files" / "logo.png").read_bytes() == b"old logo"
 
 
 def test_restore_with_the_backend_down_takes_the_backups_key_without_a_site(sandbox):
 	src = sandbox.make_backup("20260102_0700")
 	(sandbox.site_dir / "site_config.json").write_text(
-		json.dumps({"db_name": "_abc", "encryption_key": "OTHER"})
+		json.dumps({"db_name": "_abc", "db_password": "site-db-pw", "encryption_key": "OTHER"})
 	)
 	_backend_down(sandbox)
 	proc = sandbox.run("restore", str(src), "--yes")
 	assert proc.returncode == 0, proc.stderr
 	assert json.loads((sandbox.site_dir / "site_config.json").read_text()) == {
 		"db_name": "_abc",
+		"db_password": "site-db-pw",
 		"encryption_key": "KEY-ONE",
 	}
 	assert not any("KEY-ONE" in " ".join(c) for c in sandbox.bench_calls() + sandbox.docker_calls())

@@ -35,7 +35,12 @@ has_permission = {doctype: "yam_agri_core.permissions.has_site_permission" for d
 override_whitelisted_methods = {
 	"frappe.client.get_count": "yam_agri_core.overrides.get_count",
 	"frappe.client.validate_link": "yam_agri_core.overrides.validate_link",
+	# "PDF in background": a record that fails to print fails the file (never an empty PDF)
+	"frappe.utils.print_format.download_multi_pdf_async": "yam_agri_core.print_pdf.download_multi_pdf_async",
 }
+
+# PDFs: the page's URLs point at a host wkhtmltopdf reaches when the site's name resolves nowhere
+on_print_pdf = ["yam_agri_core.print_pdf.use_reachable_host"]
 
 # Scheduled tasks
 # ---------------

@@ -85,7 +85,7 @@ backend_running() {
 # start_data_services: db and redis only (they do not wait for create-site), until healthy
 start_data_services() {
 	info "starting db, redis-cache and redis-queue only (no create-site, no backend)"
-	dc up -d --wait db redis-cache redis-queue
+	dc up -d --wait --wait-timeout "${YAM_DB_WAIT:-300}" db redis-cache redis-queue
 }
 
 # notify_admin SUBJECT MESSAGE: email YAM_ADMIN_EMAIL: through the site (Frappe's Email Queue) when it answers,
@@ -258,25 +258,48 @@ backup_blocker() {
 	done
 }
 
+# project_volume NAME: the docker volume NAME of this compose project (yam_sites, yam_db-data, ...)
+project_volume() { printf '%s_%s' "${COMPOSE_PROJECT_NAME:-yam}" "$1"; }
+
+# site_made_offline: docker mode, backend down: the sites volume holds a finished site (its site_config.json,
+# and no unfinished first creation); looked at through a one-off container (DR_ONEOFF must be 1)
+site_made_offline() {
+	local site
+	site="$(site_name)"
+	dr_exec test -f "sites/$site/site_config.json" </dev/null >/dev/null 2>&1 &&
+		! dr_exec test -e "sites/.yam-creating-$site" </dev/null >/dev/null 2>&1
+}
+
 # take_predeploy_backup: the pre-deployment tier, before a migrate (runbook 3.4: kept 30 days).
 # Writes BACKUP_ROOT/predeploy_YYYYMMDD_HHMM of the site as it is now and returns 0 ("pre-deployment backup:
-# DIR" on stdout). Returns 0 without a backup when there is no site yet (docker mode: no backend container has
-# ever been made, the first start) or when YAM_SKIP_PREDEPLOY_BACKUP=1. Docker mode with the stack stopped:
-# starts only db + redis and backs up through one-off containers (compose run --no-deps). Returns 5 on
-# failure (FAILED_ folder, admin emailed): the caller must not migrate then.
+# DIR" on stdout). Returns 0 without a backup when there is no site yet (docker mode: no sites volume, or no
+# finished site in it: the first start) or when YAM_SKIP_PREDEPLOY_BACKUP=1. Docker mode with the stack
+# stopped (`run.sh down` removed the containers; the volumes hold the site): starts only db + redis and backs
+# up through one-off containers (compose run --no-deps). Returns 5 on failure (FAILED_ folder, admin
+# emailed): the caller must not migrate then. Sets FIRST_START=1 when there is no site yet.
+FIRST_START=0
+# shellcheck disable=SC2034 # FIRST_START is read by stack.sh
 take_predeploy_backup() {
+	FIRST_START=0
 	if [[ "${YAM_SKIP_PREDEPLOY_BACKUP:-0}" == "1" ]]; then
 		warn "no pre-deployment backup (YAM_SKIP_PREDEPLOY_BACKUP=1)"
 		return 0
 	fi
 	local rc=0
 	if ! local_mode && ! backend_running; then
-		if [[ -z "$(container_of backend)" ]]; then
+		if ! docker volume inspect "$(project_volume sites)" >/dev/null 2>&1; then
+			FIRST_START=1
 			info "pre-deployment backup: no site yet (first start), nothing to back up"
 			return 0
 		fi
 		start_data_services || return "$E_BACKUP"
 		DR_ONEOFF=1
+		if ! site_made_offline; then
+			DR_ONEOFF=0
+			FIRST_START=1
+			info "pre-deployment backup: no finished site yet (first start), nothing to back up"
+			return 0
+		fi
 	fi
 	run_backup predeploy_ || rc=$?
 	DR_ONEOFF=0

@@ -36,12 +36,11 @@ cmd_restore() {
 		die "$E_PREREQ" "DB_ROOT_PASSWORD (MariaDB root password) is not set" \
 			"set it in .env, or: DB_ROOT_PASSWORD=... bash run.sh restore"
 
-	info "restore: $dir -> site $site$( ((DR_ONEOFF)) && echo " (disaster recovery: the backend is down)")"
+	info "restore: $dir -> site $site$( ((DR_ONEOFF)) && { ((fresh)) && echo " (into a new, empty database volume)" ||
+		echo " (disaster recovery: the backend is down)"; })"
 	((yes)) || confirm_restore "$dir" "$site"
-	if ((safety)) && site_answers "$site"; then
-		safety_backup "$dir"
-	elif ((safety)); then
-		warn "site $site does not answer: no safety backup of its current (broken) state"
+	if ((safety)); then
+		restore_safety "$dir" "$site"
 	else
 		warn "no safety backup taken (--no-safety-backup)"
 	fi
@@ -77,10 +76,77 @@ check_local_bench_dir() {
 	[[ -n "${YAM_SITE:-}" ]] || die "$E_PREREQ" "local-bench mode needs YAM_SITE (the site to act on)" "export YAM_SITE=yam.test"
 }
 
-# site_answers SITE: frappe.ping works in the site (never in one-off mode: the backend is down)
+# site_answers SITE: frappe.ping works in the site (the running backend, or a one-off container)
 site_answers() {
-	((DR_ONEOFF)) && return 1
-	[[ "$(run_bench --site "$1" execute frappe.ping </dev/null 2>/dev/null || true)" == *pong* ]]
+	[[ "$(dr_bench --site "$1" execute frappe.ping </dev/null 2>/dev/null || true)" == *pong* ]]
+}
+
+dr_bench() { # bench ARGS in the backend (or local bench), or a one-off container with DR_ONEOFF=1
+	if ((DR_ONEOFF)); then dr_exec bench "$@"; else run_bench "$@"; fi
+}
+
+# restore_safety DIR SITE: save what the restore is about to replace, or exit 6 with nothing changed. A restore
+# never destroys what it has not saved first: the site as a backup (pre-restore/STAMP) when it answers -- through
+# the running backend, else (docker) through one-off containers --, or else (docker: the site does not answer,
+# e.g. its database is corrupt) the database volume's raw files (pre-restore/STAMP/db-data.tar.gz).
+restore_safety() {
+	local dir="$1" site="$2" oneoff="$DR_ONEOFF"
+	if local_mode; then
+		if site_answers "$site"; then
+			safety_backup "$dir" || safety_failed "$dir"
+		else
+			warn "site $site does not answer: no safety backup of its current (broken) state"
+		fi
+		return 0
+	fi
+	if backend_running; then
+		DR_ONEOFF=0
+		if site_answers "$site"; then
+			safety_backup "$dir" || safety_failed "$dir"
+			DR_ONEOFF="$oneoff"
+			return 0
+		fi
+	fi
+	# the backend is down or its site does not answer: try the same through one-off containers
+	DR_ONEOFF=1
+	if start_data_services >/dev/null 2>&1 && site_answers "$site"; then
+		info "the site answers in a one-off container"
+		if safety_backup "$dir"; then
+			DR_ONEOFF="$oneoff"
+			return 0
+		fi
+	fi
+	DR_ONEOFF="$oneoff"
+	warn "site $site does not answer: saving the database volume's files as they are instead"
+	raw_db_copy || safety_failed "$dir"
+}
+
+safety_failed() { # DIR
+	die "$E_RESTORE" "the safety backup failed, so nothing was restored or removed (see the log in $BACKUP_ROOT/pre-restore/)" \
+		"fix the cause (bash run.sh status), or if the site is beyond saving: bash run.sh restore $1 --no-safety-backup"
+}
+
+# raw_db_copy: the database volume's files (MariaDB stopped, so they are consistent) into
+# BACKUP_ROOT/pre-restore/STAMP/db-data.tar.gz, owner-only; put back by hand if ever needed (docs/OPERATIONS_RUNBOOK.md)
+raw_db_copy() {
+	local dest out
+	dest="$BACKUP_ROOT/pre-restore/$(date +%Y%m%d_%H%M%S)"
+	out="$dest/db-data.tar.gz"
+	(umask 077 && mkdir -p "$dest") && chmod 0700 "$BACKUP_ROOT" "$BACKUP_ROOT/pre-restore" || return 1
+	info "safety copy of the database volume's files into $out (MariaDB stopped)"
+	dc stop db >/dev/null 2>&1 || true
+	if ! (umask 077 && dc run --rm --no-deps -T --entrypoint tar db -C /var/lib/mysql -czf - . </dev/null >"$out") ||
+		[[ ! -s "$out" ]] || ! gzip -t "$out" 2>/dev/null; then
+		printf 'raw copy of %s failed\n' "$(project_volume db-data)" >"$dest/backup.log"
+		mv "$dest" "$dest.FAILED" 2>/dev/null || true
+		return 1
+	fi
+	chmod 0600 "$out"
+	printf '%s raw copy of the volume %s (MariaDB stopped), %s, sha256=%s\n' "$(date '+%F %T')" \
+		"$(project_volume db-data)" "$(human_size "$(stat -c %s "$out")")" "$(sha256sum "$out" | cut -d' ' -f1)" \
+		>"$dest/backup.log"
+	chmod 0600 "$dest/backup.log"
+	info "saved: $out"
 }
 
 # check_restore_dir DIR: a complete backup with readable archives, or exit 7
@@ -105,18 +171,18 @@ confirm_restore() { # DIR SITE: exit 8 unless the user types yes
 	esac
 }
 
-# safety_backup DIR (the backup about to be restored): the current state into BACKUP_ROOT/pre-restore/, or exit 6
+# safety_backup: the current state into BACKUP_ROOT/pre-restore/STAMP; non-zero (folder renamed .FAILED) on failure
 # shellcheck disable=SC2034 # BACKUP_LOG is read by blog (backup.sh)
 safety_backup() {
-	local dir="$1" sdest
+	local sdest
 	sdest="$BACKUP_ROOT/pre-restore/$(date +%Y%m%d_%H%M%S)"
 	info "safety backup of the current state into $sdest"
 	(umask 077 && mkdir -p "$BACKUP_ROOT/pre-restore") && chmod 0700 "$BACKUP_ROOT"
 	if ! write_backup "$sdest"; then
 		BACKUP_LOG=""
 		mv "$sdest" "$sdest.FAILED" 2>/dev/null || true
-		die "$E_RESTORE" "the safety backup failed, so nothing was restored (log: $sdest.FAILED/backup.log)" \
-			"fix the cause (bash run.sh status), or if the site is beyond saving: bash run.sh restore $dir --no-safety-backup"
+		warn "the safety backup failed (log: $sdest.FAILED/backup.log)"
+		return 1
 	fi
 	BACKUP_LOG=""
 }
@@ -124,10 +190,11 @@ safety_backup() {
 # restore_with_writers_stopped DIR SITE: nothing may write while the database is replaced (docker mode: the
 # scheduler, workers and simulators are stopped, and started again whatever happens); exit 6 on failure
 restore_with_writers_stopped() {
-	local dir="$1" site="$2" stopped=() svc rc=0
+	local dir="$1" site="$2" stopped=() ids=() svc id rc=0
 	if ! local_mode; then
 		for svc in scheduler queue-short queue-long mock_iot mock_scale; do
-			[[ -n "$(dc ps -q "$svc" 2>/dev/null)" ]] && stopped+=("$svc")
+			id="$(dc ps -q "$svc" 2>/dev/null)"
+			[[ -n "$id" ]] && stopped+=("$svc") && ids+=("${id%%$'\n'*}")
 		done
 		if ((${#stopped[@]})); then
 			info "stopping ${stopped[*]} during the restore"
@@ -136,7 +203,8 @@ restore_with_writers_stopped() {
 	fi
 	do_restore "$dir" "$site" || rc=$?
 	if ((${#stopped[@]})); then
-		dc start "${stopped[@]}" >/dev/null || warn "could not start ${stopped[*]} again: bash run.sh up"
+		# the containers themselves (docker start): `compose start` would run create-site again (a dependency)
+		docker start "${ids[@]}" >/dev/null || warn "could not start ${stopped[*]} again: bash run.sh up"
 	fi
 	restore_failed_unless "$rc" "$dir"
 }
@@ -190,6 +258,9 @@ restore_steps() { # DIR SITE TMP
 		dr_exec tar -C "sites/$site" -xzf - site_config.json <"$dir/files.tar.gz" || return 1
 	fi
 	restore_database "$site" "$tmp/frappe-backup.sql.gz" || return 1
+	if ! local_mode; then
+		grant_site_db_user "$site" || return 1
+	fi
 
 	info "files: replacing public/files and private/files"
 	dr_exec rm -rf -- "sites/$site/public/files" "sites/$site/private/files" </dev/null || return 1
@@ -217,6 +288,34 @@ restore_database() {
 	else
 		printf '%s\n' "$DB_ROOT_PASSWORD" | dr_exec bench --site "$1" restore --force "$2"
 	fi
+}
+
+# grant_site_db_user SITE: docker mode: the site's database user may log in from every container ('%').
+# `bench restore` makes the user for the address of the container it runs in (a one-off container's, with the
+# backend down), so the backend, workers and scheduler would get 1045 Access denied. The site's credentials are
+# read from its site_config.json and the SQL goes to MariaDB on stdin; the root password through the
+# environment (MYSQL_PWD), never on a command line.
+# shellcheck disable=SC2016 # a Python program in single quotes
+grant_sql() { # site_config.json on stdin -> the SQL (the password escaped for a MariaDB string)
+	python3 -c 'if True:
+		import json, sys
+		c = json.load(sys.stdin)
+		q = lambda s: "\x27" + str(s).replace("\\", "\\\\").replace("\x27", "\\\x27") + "\x27"
+		user, db = q(c.get("db_user") or c["db_name"]), "`" + c["db_name"].replace("`", "``") + "`"
+		print("CREATE USER IF NOT EXISTS %s@\x27%%\x27 IDENTIFIED BY %s;" % (user, q(c["db_password"])))
+		print("ALTER USER %s@\x27%%\x27 IDENTIFIED BY %s;" % (user, q(c["db_password"])))
+		print("GRANT ALL PRIVILEGES ON %s.* TO %s@\x27%%\x27;" % (db, user))
+	'
+}
+
+grant_site_db_user() {
+	local site="$1" sql
+	sql="$(dr_exec cat "sites/$site/site_config.json" </dev/null | grant_sql)" || {
+		warn "could not read the database credentials of $site"
+		return 1
+	}
+	info "database user of $site: may log in from every container of the stack"
+	printf '%s\n' "$sql" | MYSQL_PWD="$DB_ROOT_PASSWORD" dc exec -T -e MYSQL_PWD db mariadb -uroot
 }
 
 # adopt_backup_key DIR SITE TMP: an encrypted password (API secrets, email accounts) only decrypts with the key

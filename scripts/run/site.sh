@@ -23,30 +23,51 @@ cmd_migrate() {
 	info "migrated site $site"
 }
 
+# cmd_test: the integration tier (bench run-tests --app yam_agri_core, CI=1). Local bench: on YAM_TEST_SITE or
+# YAM_SITE. Stack: on a site of its own (test.localhost) made for the run and dropped after it, database and
+# folder, whatever the result, so nothing of it stays in the production volumes and database
+# (YAM_KEEP_TEST_SITE=1 keeps it for the next run: saves the several minutes of making it).
 cmd_test() {
 	prepare_site_mode
-	local site
+	local site rc=0
 	if local_mode; then
 		site="${YAM_TEST_SITE:-$YAM_SITE}"
-	else
-		site="${YAM_TEST_SITE:-test.localhost}"
-		# tests write records: they run on their own site, never on the production one
-		if ! site_exec test -f "sites/$site/site_config.json" </dev/null; then
-			info "creating the test site $site (once; takes several minutes)"
-			# the passwords on stdin, never in argv: bench's getpass reads them there without a terminal, in the
-			# order it asks (MariaDB root, then Administrator twice)
-			printf '%s\n' "${DB_ROOT_PASSWORD:?}" "${ADMIN_PASSWORD:-admin}" "${ADMIN_PASSWORD:-admin}" |
-				dc exec -T backend bench new-site "$site" --mariadb-user-host-login-scope='%' \
-					--install-app erpnext --install-app yam_agri_core ||
+		run_bench --site "$site" set-config allow_tests true </dev/null
+		CI=1 as_bench_owner env CI=1 bench --site "$site" run-tests --app yam_agri_core "$@"
+		return
+	fi
+	site="${YAM_TEST_SITE:-test.localhost}"
+	[[ "$site" != "$(site_name)" ]] || die "$E_USAGE" "the tests never run on the production site $site" \
+		"unset YAM_TEST_SITE (default: test.localhost)"
+	if ! site_exec test -f "sites/$site/site_config.json" </dev/null; then
+		info "creating the test site $site (takes several minutes; dropped after the run)"
+		# the passwords on stdin, never in argv: bench's getpass reads them there without a terminal, in the
+		# order it asks (MariaDB root, then Administrator twice)
+		printf '%s\n' "${DB_ROOT_PASSWORD:?}" "${ADMIN_PASSWORD:-admin}" "${ADMIN_PASSWORD:-admin}" |
+			dc exec -T backend bench new-site "$site" --mariadb-user-host-login-scope='%' \
+				--install-app erpnext --install-app yam_agri_core ||
+			{
+				drop_test_site "$site"
 				die "$E_FAIL" "could not create the test site $site" "bash run.sh logs backend"
-		fi
+			}
 	fi
 	run_bench --site "$site" set-config allow_tests true </dev/null
-	if local_mode; then
-		CI=1 as_bench_owner env CI=1 bench --site "$site" run-tests --app yam_agri_core "$@"
+	dc exec -T -e CI=1 backend bench --site "$site" run-tests --app yam_agri_core "$@" || rc=$?
+	if [[ "${YAM_KEEP_TEST_SITE:-0}" == "1" ]]; then
+		info "test site $site kept (YAM_KEEP_TEST_SITE=1); drop it with: bash run.sh bench drop-site $site --force"
 	else
-		dc exec -T -e CI=1 backend bench --site "$site" run-tests --app yam_agri_core "$@"
+		drop_test_site "$site"
 	fi
+	return "$rc"
+}
+
+# drop_test_site SITE: its database, its user and its folder (bench drop-site moves the folder out of the sites
+# volume, into the container's archived_sites; --no-backup: nothing of it is written to the volume)
+drop_test_site() {
+	info "dropping the test site $1 (database and folder)"
+	printf '%s\n' "${DB_ROOT_PASSWORD:?}" |
+		dc exec -T backend bench drop-site "$1" --force --no-backup --db-root-username root >/dev/null ||
+		warn "could not drop the test site $1: bash run.sh bench drop-site $1 --force --no-backup"
 }
 
 cmd_gateway_user() {

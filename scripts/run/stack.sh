@@ -18,7 +18,11 @@ cmd_up() {
 			"read the newest backups/FAILED_*/backup.log" \
 			"fix it and run bash run.sh up again (or, knowingly: YAM_SKIP_PREDEPLOY_BACKUP=1 bash run.sh up)"
 	fi
-	info "starting the stack (the first start creates the site: several minutes)"
+	if ((${FIRST_START:-0})); then
+		info "starting the stack (first start: creating the site takes several minutes)"
+	else
+		info "starting the stack (create-site migrates the site first)"
+	fi
 	if ! dc up -d --remove-orphans; then
 		local state
 		state="$(site_job_state)"
@@ -86,9 +90,12 @@ site_job_state() { # "STATUS EXITCODE" of the create-site container ("" when it 
 	docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' "$id" 2>/dev/null || true
 }
 
+# wait_for_site: create-site done, then frappe.ping through HTTPS, then the services' health settled; says what it
+# waits for every 30 s and stops early, with the reason, when a service turns unhealthy or the site's database
+# user is refused (YAM_UP_TIMEOUT for create-site, YAM_SITE_TIMEOUT for the rest)
 wait_for_site() {
-	local timeout="${YAM_UP_TIMEOUT:-1800}" waited=0 state code
-	info "waiting for create-site (first start: creating the site takes several minutes)"
+	local timeout="${YAM_UP_TIMEOUT:-1800}" site_timeout="${YAM_SITE_TIMEOUT:-600}" waited=0 state code
+	info "waiting for create-site$( ((${FIRST_START:-0})) && echo " (first start: creating the site takes several minutes)")"
 	while :; do
 		state="$(site_job_state)"
 		case "$state" in
@@ -103,15 +110,66 @@ wait_for_site() {
 		((waited < timeout)) || die "$E_FAIL" "create-site still running after ${timeout}s" "bash run.sh logs create-site"
 		sleep 5
 		waited=$((waited + 5))
+		((waited % 30)) || info "  ... create-site still running (${waited}s; bash run.sh logs create-site shows what it does)"
 	done
 	info "waiting for the site to answer on $(web_url)"
+	waited=0
 	while ! ping_http >/dev/null 2>&1; do
-		((waited < timeout)) || die "$E_UNHEALTHY" "the site does not answer after ${timeout}s" "bash run.sh status" \
+		site_blocker
+		((waited < site_timeout)) || die "$E_UNHEALTHY" "the site does not answer after ${site_timeout}s" "bash run.sh status" \
 			"bash run.sh logs frontend" "bash run.sh logs backend"
 		sleep 5
 		waited=$((waited + 5))
+		((waited % 30)) || info "  ... no answer yet (${waited}s): $(health_summary)"
 	done
+	wait_for_health
 	info "YAM Agri is up: $(web_url) (user Administrator; http://$(web_host):${HTTP_PORT:-8000} redirects there)"
+}
+
+# site_blocker: die now, with the reason, when waiting longer cannot help: the site's database user is refused
+# (1045, e.g. bound to another container's address) or the backend or a worker is unhealthy
+site_blocker() {
+	local svc
+	if dc logs --tail 60 backend 2>/dev/null | grep -q "Access denied for user"; then
+		die "$E_UNHEALTHY" "the backend's database user is refused by MariaDB (1045 Access denied)" \
+			"restore the site again, which grants its user for every container: bash run.sh restore --yes" \
+			"see docs/TROUBLESHOOTING.md, 'Access denied'"
+	fi
+	local summary
+	summary="$(health_summary)"
+	for svc in backend queue-short queue-long scheduler; do
+		[[ ",$summary," == *",$svc unhealthy,"* ]] || continue
+		dc logs --tail 20 "$svc" >&2 || true
+		die "$E_UNHEALTHY" "$svc is unhealthy (its last log lines are above)" "bash run.sh status" "bash run.sh logs $svc"
+	done
+}
+
+health_summary() { # "svc health, ..." of the long-running services that are not healthy yet (one compose ps)
+	local svc state health out=()
+	while read -r svc state health; do
+		[[ -n "$svc" && "$ONE_SHOT_SERVICES" != *" $svc "* ]] || continue
+		[[ "$state" == running ]] || health="$state"
+		[[ "${health:-none}" == healthy || "${health:-none}" == none ]] || out+=("$svc $health")
+	done < <(dc ps -a --format '{{.Service}} {{.State}} {{.Health}}' 2>/dev/null || true)
+	((${#out[@]})) && printf '%s' "$(IFS=,; echo "${out[*]}")" || printf 'every service healthy'
+}
+
+# wait_for_health: up to YAM_HEALTH_WAIT seconds (default 180) for every health status to leave "starting",
+# so `status` agrees with `up` right away; an unhealthy service stops it with the reason
+wait_for_health() {
+	local limit="${YAM_HEALTH_WAIT:-180}" waited=0 summary
+	while :; do
+		site_blocker # (it dies on an unhealthy service)
+		summary="$(health_summary)"
+		[[ "$summary" == "every service healthy" || "$summary" != *starting* ]] && break
+		if ((waited >= limit)); then
+			warn "still starting after ${limit}s: $summary (bash run.sh status)"
+			break
+		fi
+		((waited % 30)) || info "  ... waiting for the health checks: $summary"
+		sleep 5
+		waited=$((waited + 5))
+	done
 }
 
 # web_host: where this machine reaches the published web ports: the address in HTTP_BIND when they are bound to
@@ -139,10 +197,15 @@ ping_http() { # GET frappe.ping through the published HTTPS port (YAM_URL overri
 	[[ "$body" == *'"pong"'* ]]
 }
 
+# cmd_down: stop and remove the containers and the network; the named volumes (database, sites, backups of the
+# queue, certificates) stay. The anonymous volumes the base images' VOLUME lines give each container (e.g.
+# sites/assets) are removed with their containers (compose rm -v), so they do not pile up at every down.
 cmd_down() {
 	[[ $# -eq 0 ]] || die "$E_USAGE" "down takes no arguments" "bash run.sh down"
 	check_docker
-	dc down
+	dc stop || die "$E_FAIL" "docker compose stop failed" "bash run.sh status"
+	dc rm -f -v >/dev/null || warn "could not remove the stopped containers (docker compose rm -f -v)"
+	dc down --remove-orphans
 }
 
 cmd_build() {
@@ -222,7 +285,7 @@ status_stack() { # every service's container and health, then frappe.ping over H
 	check_docker
 	dc ps -a || die "$E_FAIL" "docker compose ps failed" "is the Docker daemon running? (systemctl start docker)"
 	info ""
-	local services svc prc=0 problems=()
+	local services svc prc=0 problems=() starting=()
 	services="$(dc config --services 2>/dev/null)" || die "$E_FAIL" "cannot read the compose configuration" \
 		"docker compose -f docker-compose.yaml config"
 	printf '%-14s %-10s %s\n' SERVICE STATE HEALTH
@@ -250,7 +313,11 @@ status_stack() { # every service's container and health, then frappe.ping over H
 		printf '  - %s\n' "${problems[@]}" >&2
 		exit "$E_UNHEALTHY"
 	fi
-	info "all services healthy"
+	if ((${#starting[@]})); then
+		info "all services up; still starting (health checks not run yet): ${starting[*]}"
+	else
+		info "all services healthy"
+	fi
 }
 
 status_memory() { # memory use and limit of each running container (docker stats); informational
@@ -281,6 +348,8 @@ status_service() { # SERVICE: print its row; add what is wrong with it to the ca
 	fi
 	if [[ "$state" != "running" ]]; then
 		problems+=("$svc is $state (bash run.sh logs $svc; bash run.sh up)")
+	elif [[ "$health" == "starting" ]]; then
+		starting+=("$svc") # its first health checks have not run yet: not a fault (yet)
 	elif [[ "$health" != "healthy" && "$health" != "none" ]]; then
 		problems+=("$svc is $health (bash run.sh logs $svc)")
 	fi

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import random
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ from yam_agri_core.rules import alerting
 from yam_agri_core.settings import get_setting
 
 LOG_DOCTYPE = "YAM Alert Log"
+#: tries of a claim's insert chosen as a deadlock victim (see claim)
+CLAIM_ATTEMPTS = 4
 #: Rows a digest shows in full; the rest are counted and linked as a filtered list.
 DIGEST_ROWS = 50
 
@@ -121,10 +125,15 @@ def claim(alert_type: str, site: str, items: Sequence[AlertItem]) -> list[AlertI
 
 	The log's unique ``alert_key`` decides: a key recorded by an earlier run, a crashed-and-retried
 	run that committed, or another worker running the same job at the same moment (its insert waits
-	on the key's lock and is then ignored) is skipped here.
+	on the key's lock and is then ignored) is skipped here. The keys are inserted in sorted order, so two
+	workers lock them in the same order; MariaDB may still pick one of them as a deadlock victim (``1213``,
+	the gap locks of the duplicate checks), and InnoDB then rolls back that worker's whole transaction. When
+	the claim was the transaction's first write, nothing else was lost: the insert is tried again, at most
+	:data:`CLAIM_ATTEMPTS` times. Otherwise the deadlock is raised for the caller's unit to be retried whole.
 	"""
 	if not items:
 		return []
+	items = sorted(items, key=lambda item: item.key)
 	now = now_datetime()
 	user = frappe.session.user
 	names = {item.key: frappe.generate_hash(length=12) for item in items}
@@ -169,12 +178,27 @@ def claim(alert_type: str, site: str, items: Sequence[AlertItem]) -> list[AlertI
 		)
 		for item in items
 	]
-	frappe.db.bulk_insert(LOG_DOCTYPE, fields, values, ignore_duplicates=True)
+	insert_ignoring_duplicates(fields, values)
 	Log = frappe.qb.DocType(LOG_DOCTYPE)
 	mine = set(
 		frappe.qb.from_(Log).select(Log.name).where(Log.name.isin(list(names.values()))).run(pluck=True)
 	)
 	return [item for item in items if names[item.key] in mine]
+
+
+def insert_ignoring_duplicates(fields: list[str], values: list[tuple]) -> None:
+	"""The claim's insert, tried again after a deadlock while the transaction had no other write."""
+	first_write = not frappe.db.transaction_writes
+	for attempt in range(1, CLAIM_ATTEMPTS + 1):
+		try:
+			frappe.db.bulk_insert(LOG_DOCTYPE, fields, values, ignore_duplicates=True)
+			return
+		except Exception as e:
+			if not (first_write and frappe.db.is_deadlocked(e)) or attempt == CLAIM_ATTEMPTS:
+				raise
+			# InnoDB has rolled the whole transaction back, and it held nothing but this insert: the next try
+			# starts a new one (no frappe.db.rollback(): the caller's after-commit callbacks stay queued)
+			time.sleep(random.uniform(0.05, 0.2) * attempt)
 
 
 def existing_keys(keys: Iterable[str]) -> set[str]:

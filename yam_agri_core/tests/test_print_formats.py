@@ -1,14 +1,14 @@
 """The app's print formats render to HTML and PDF in English and Arabic (right to left), and only for a
 user who may read the record's site."""
 
-import socket
-from contextlib import contextmanager
-from urllib.parse import urlparse
+import io
+import json
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.translate import print_language
 
+from yam_agri_core import print_pdf
 from yam_agri_core.tests.utils import (
 	TEST_IGNORE,
 	make_certificate,
@@ -23,35 +23,9 @@ from yam_agri_core.tests.utils import (
 #: ERPNext masters whose test records Frappe's runner must not build (see tests.utils).
 test_ignore = TEST_IGNORE
 
-#: wkhtmltopdf fetches Frappe's print stylesheet from the site's URL; a test site's name need not
-#: resolve on the bench, and the formats carry their own style, so a stylesheet it cannot load is skipped.
-PDF_OPTIONS = {"load-error-handling": "ignore", "load-media-error-handling": "ignore"}
-
-
-@contextmanager
-def resolvable_host():
-	"""wkhtmltopdf fetches Frappe's print stylesheet from the site's URL. A test bench's site name (e.g.
-	``yam.test``) resolves nowhere, and wkhtmltopdf gives up on an unknown host even when told to ignore
-	load errors (a refused connection it ignores); a deployed site's name resolves. The formats carry their
-	own CSS, so the test points the URL at a resolvable address with nothing listening when the name does not
-	resolve."""
-	if host_resolves(urlparse(frappe.utils.get_url()).hostname or ""):
-		yield
-		return
-	saved = frappe.local.conf.get("host_name")
-	frappe.local.conf.host_name = "http://127.0.0.1:9"
-	try:
-		yield
-	finally:
-		frappe.local.conf.host_name = saved
-
-
-def host_resolves(host: str) -> bool:
-	try:
-		socket.gethostbyname(host)
-	except OSError:
-		return False
-	return True
+#: No workaround for the site's URL: on a bench whose site name resolves nowhere the product serves the page's
+#: stylesheet itself (yam_agri_core.print_pdf.use_reachable_host). Frappe's own PDF options only.
+PDF_OPTIONS: dict = {}
 
 
 class TestPrintFormats(FrappeTestCase):
@@ -84,7 +58,7 @@ class TestPrintFormats(FrappeTestCase):
 
 	def render(self, print_format: str, lang: str, as_pdf: bool = False):
 		doctype, name = self.records[print_format]
-		with print_language(lang), resolvable_host():
+		with print_language(lang):
 			return frappe.get_print(
 				doctype, name, print_format, as_pdf=as_pdf, pdf_options=dict(PDF_OPTIONS) if as_pdf else None
 			)
@@ -164,3 +138,78 @@ class TestPrintFormats(FrappeTestCase):
 			with self.subTest(helper=helper.__name__):
 				with self.assertRaises(frappe.PermissionError):
 					helper(name)
+
+	def test_a_pdf_on_a_site_whose_name_resolves_nowhere(self):
+		"""The product, not the test, handles a site name no resolver knows: the PDF comes back."""
+		saved = frappe.local.conf.get("host_name")
+		frappe.local.conf.host_name = "http://yam-nowhere.invalid"
+		try:
+			pdf = frappe.get_print(
+				"Scale Ticket",
+				self.ticket,
+				"Scale Ticket Slip A5",
+				as_pdf=True,
+				pdf_options=dict(PDF_OPTIONS),
+			)
+			self.assertTrue(pdf.startswith(b"%PDF"))
+			self.assertTrue(frappe.local.conf.host_name.startswith("http://127.0.0.1:"))
+			stylesheet = frappe.local.conf.host_name + "/assets/frappe/dist/css/"
+			self.assertTrue(stylesheet.startswith("http://127.0.0.1:"))
+		finally:
+			frappe.local.conf.host_name = saved
+
+	def test_a_resolvable_site_url_is_left_alone(self):
+		saved = frappe.local.conf.get("host_name")
+		frappe.local.conf.host_name = "http://localhost:8000"
+		try:
+			print_pdf.use_reachable_host()
+			self.assertEqual(frappe.local.conf.host_name, "http://localhost:8000")
+		finally:
+			frappe.local.conf.host_name = saved
+
+	def test_pdf_in_background_makes_a_file_with_pages(self):
+		from pypdf import PdfReader
+
+		task = frappe.generate_hash(length=10)
+		name = print_pdf.make_multi_pdf(
+			[("Scale Ticket", self.ticket), ("Lot", self.lot)],
+			None,
+			0,
+			None,
+			json.dumps(PDF_OPTIONS),
+			task,
+			"Administrator",
+			"mixed",
+		)
+		content = frappe.get_doc("File", name).get_content()
+		self.assertGreaterEqual(len(PdfReader(io.BytesIO(content)).pages), 2)
+
+	def test_pdf_in_background_that_fails_says_so_and_saves_no_file(self):
+		task = frappe.generate_hash(length=10)
+		with self.assertRaises(print_pdf.PrintFailedError) as caught:
+			print_pdf.make_multi_pdf(
+				[("Scale Ticket", self.ticket), ("Scale Ticket", "NO-SUCH-TICKET")],
+				"Scale Ticket Slip A5",
+				0,
+				None,
+				json.dumps(PDF_OPTIONS),
+				task,
+				"Administrator",
+				"Scale Ticket",
+			)
+		self.assertIn("NO-SUCH-TICKET", str(caught.exception))
+		self.assertFalse(frappe.db.exists("File", {"file_name": ("like", f"%{task}%")}))
+
+	def test_pdf_in_background_replaces_frappes(self):
+		hooks = frappe.get_hooks("override_whitelisted_methods")
+		self.assertEqual(
+			hooks["frappe.utils.print_format.download_multi_pdf_async"][-1],
+			"yam_agri_core.print_pdf.download_multi_pdf_async",
+		)
+		self.assertEqual(
+			print_pdf.records_to_print("Lot", json.dumps(["A", "B"])), [("Lot", "A"), ("Lot", "B")]
+		)
+		self.assertEqual(
+			print_pdf.records_to_print({"Lot": ["A"], "Scale Ticket": ["T"]}, None),
+			[("Lot", "A"), ("Scale Ticket", "T")],
+		)
