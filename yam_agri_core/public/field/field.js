@@ -23,6 +23,19 @@
 		return out;
 	}
 
+	/* a left-to-right value (number, code, season) kept whole inside Arabic text (Unicode isolates) */
+	function ltr(value) {
+		return "\u2066" + value + "\u2069";
+	}
+
+	/* in Arabic, each Latin or numeric run of a text (a season, a code, a lot name) kept whole */
+	function bidi(text) {
+		if (!BOOT.rtl || !text) return text || "";
+		return String(text).replace(/[A-Za-z0-9][A-Za-z0-9._\/:-]*[A-Za-z0-9]/g, function (run) {
+			return /[-._\/:]/.test(run) ? ltr(run) : run;
+		});
+	}
+
 	function esc(value) {
 		return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
 			return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -402,9 +415,9 @@
 	function gpsText() {
 		if (state.gps) {
 			return __("GPS {0}, {1} (±{2} m)", [
-				state.gps.latitude.toFixed(5),
-				state.gps.longitude.toFixed(5),
-				state.gps.accuracy,
+				ltr(state.gps.latitude.toFixed(5)),
+				ltr(state.gps.longitude.toFixed(5)),
+				ltr(state.gps.accuracy),
 			]);
 		}
 		return state.gpsStatus;
@@ -491,7 +504,7 @@
 			if (state.gps) item.data.gps = state.gps;
 			else if (previous && previous.data.gps) item.data.gps = previous.data.gps;
 			item.photos = state.photos.slice();
-			item.title = [cropName(values.crop), values.declared_qty_kg ? __("{0} kg", [values.declared_qty_kg]) : "", siteName(values.site)]
+			item.title = [cropName(values.crop), values.declared_qty_kg ? __("{0} kg", [ltr(values.declared_qty_kg)]) : "", siteName(values.site)]
 				.filter(Boolean)
 				.join(" · ");
 		} else {
@@ -504,7 +517,7 @@
 			};
 			if (lot.indexOf("key:") === 0) item.data.lot_key = lot.slice(4);
 			else item.data.lot = lot.slice(5);
-			item.title = __("Moisture {0} %", [values.value]) + " · " + lotLabel(lot);
+			item.title = __("Moisture {0} %", [ltr(values.value)]) + " · " + lotLabel(lot);
 		}
 		return idb.put(item).then(function () {
 			state.editing = null;
@@ -805,7 +818,7 @@
 			'<p class="refused">' +
 			esc(__("Correcting a refused capture")) +
 			": " +
-			esc(item.message) +
+			esc(bidi(item.message)) +
 			' <button type="button" class="link" id="cancel-edit">' +
 			esc(__("Cancel")) +
 			"</button></p>"
@@ -842,13 +855,13 @@
 				"</strong> <span class=\"badge\">" +
 				esc(STATE_LABELS[item.state] || item.state) +
 				"</span></div><div>" +
-				esc(item.title) +
+				esc(bidi(item.title)) +
 				"</div>" +
 				(item.name ? '<div class="name">' + esc(item.name) + "</div>" : "") +
 				(item.kind === "lot" && item.photos && item.photos.length
 					? '<div class="meta">' + esc(__("Photos: {0}", [item.photos.length])) + "</div>"
 					: "") +
-				(item.message ? '<div class="reason">' + esc(item.message) + "</div>" : "") +
+				(item.message ? '<div class="reason">' + esc(bidi(item.message)) + "</div>" : "") +
 				(item.state === "refused"
 					? '<div class="row"><button type="button" class="link correct">' +
 					  esc(__("Correct")) +
