@@ -18,13 +18,13 @@ WORKSPACE = "bin-monitoring"
 PERSONAS_WITH_SITES = ("qa", "silo", "auditor")
 DRAWN = (
 	'name => { const w = document.querySelector(`[chart_name="${CSS.escape(name)}"]`);'
-	" return !!w && (!!w.querySelector('svg .dataset-units') || [...w.querySelectorAll('.chart-empty-state')]"
-	".some(e => e.offsetParent !== null)); }"
+	" return !!w && (!!w.querySelector('svg.frappe-chart .dataset-units') || [...w.querySelectorAll('.chart-loading-state')]"
+	".some(e => e.offsetParent !== null && e.textContent.trim() !== __('Loading...'))); }"
 )
 #: what the chart draws, read from its SVG: legend entries and their boxes, x labels, every data unit
 READ_SVG = """name => {
 	const w = document.querySelector(`[chart_name="${CSS.escape(name)}"]`);
-	const svg = w && w.querySelector('svg');
+	const svg = w && w.querySelector('svg.frappe-chart');
 	if (!svg) return null;
 	const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
 	const zero = [...svg.querySelectorAll('.y.axis text')].find(t => t.textContent.trim() === '0');

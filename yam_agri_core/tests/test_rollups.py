@@ -151,15 +151,16 @@ class TestRollups(FrappeTestCase):
 		self.assertEqual(stored(self.sites), before)
 
 	def test_single_readings_through_their_document(self):
+		device = make_device(self.site_a, storage_bin=self.s1).name
 		for minutes, value in ((10, 21.0), (12, 22.5), (14, 43.7), (70, 33.0)):
-			make_reading(self.dev1, value, minutes_ago=minutes)
+			make_reading(device, value, minutes_ago=minutes)
 		ingest_one_by_one(
 			[gateway_reading(self.dev2, self.hours_ago(0.5 + i / 60), 20 + i) for i in range(5)]
 		)
 		self.assert_rollups_equal_group_by()
 		row = frappe.get_all(
 			"Observation Hourly",
-			{"device": self.dev1, "quarantine_count": [">", 0]},
+			{"device": device, "quarantine_count": [">", 0]},
 			["value_max", "quarantine_max"],
 		)[0]
 		self.assertEqual((row.value_max < 35, row.quarantine_max), (True, 43.7))
