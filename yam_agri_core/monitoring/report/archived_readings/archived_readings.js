@@ -45,8 +45,8 @@ frappe.query_reports["Archived Readings"] = {
 		},
 	],
 	formatter(value, row, column, data, default_formatter) {
-		if (column.fieldname === "quality_flag" && data && data.quality_flag) {
-			value = __(data.quality_flag);
+		if (["quality_flag", "metric"].includes(column.fieldname) && data && data[column.fieldname]) {
+			value = __(data[column.fieldname]);
 		}
 		return default_formatter(value, row, column, data);
 	},

@@ -17,7 +17,7 @@ from yam_agri_core import report_scope as scope
 from yam_agri_core.monitoring import archive
 from yam_agri_core.permissions import get_allowed_sites
 from yam_agri_core.rules import archive as archive_rules
-from yam_agri_core.rules import reporting, thresholds
+from yam_agri_core.rules import reporting, stored_text, thresholds
 from yam_agri_core.settings import get_setting
 
 DOCTYPE = "Device"
@@ -44,16 +44,17 @@ def storage_message() -> str | None:
 	if get_allowed_sites(frappe.session.user, DOCTYPE) is not None:
 		return None
 	s = archive.archive_status()
+	ltr = stored_text.LRI + "{0}" + stored_text.PDI  # "1.4 GB", "2026-03" keep their order in Arabic
 	return _(
 		"Readings in the database: about {0} ({1}), oldest month {2}. Archive: {3} readings in {4} site-months "
 		"({5}). Readings stay in the database for {6} days."
 	).format(
-		s["live_rows_estimate"],
-		archive_rules.human_bytes(s["live_bytes"]),
-		s["oldest_live_month"] or "-",
-		s["archived_rows"],
+		ltr.format(f"{s['live_rows_estimate']:,}"),
+		ltr.format(archive_rules.human_bytes(s["live_bytes"])),
+		ltr.format(s["oldest_live_month"] or "-"),
+		ltr.format(f"{s['archived_rows']:,}"),
 		s["archived_months"],
-		archive_rules.human_bytes(s["archive_bytes"]),
+		ltr.format(archive_rules.human_bytes(s["archive_bytes"])),
 		s["retention_days"],
 	)
 
