@@ -64,8 +64,9 @@ render_conf() {
 	ssl_certificate_key $KEY;
 	ssl_protocols TLSv1.2 TLSv1.3;
 	ssl_session_cache shared:yamtls:1m;"
-	# one Strict-Transport-Security header: the base image's security_headers.conf may already send it
+	# one Strict-Transport-Security header: the base image's template (or its security_headers.conf) may send it
 	local snippet hsts=0
+	[[ "$body" != *Strict-Transport-Security* ]] || hsts=1
 	while read -r snippet; do
 		[[ -n "$snippet" ]] && grep -qs "Strict-Transport-Security" "$snippet" && hsts=1
 	done < <(grep -o 'include [^;]*security_headers[^;]*' <<<"$body" | cut -d' ' -f2)

@@ -145,7 +145,9 @@ class Stack:
 
 	def session(self) -> requests.Session:
 		s = requests.Session()
-		s.verify = False
+		s.verify = False  # the self-signed certificate made at first start
+		# no proxy for this machine, and no CA bundle of the environment overriding verify
+		s.trust_env = False
 		r = s.post(
 			f"{self.url}/api/method/login",
 			data={"usr": "Administrator", "pwd": self.settings["ADMIN_PASSWORD"]},
