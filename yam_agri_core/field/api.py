@@ -48,11 +48,18 @@ def require_field_role() -> None:
 @frappe.whitelist(methods=["GET"])
 def get_field_bootstrap(version: str | None = None) -> dict:
 	"""The page's pick lists, only of the user's granted sites. Given the ``version`` the phone already
-	holds, answers ``unchanged`` without the lists (a few hundred bytes on 2G)."""
-	require_field_role()
+	holds, answers ``unchanged`` without the lists (a few hundred bytes on 2G). A logged-in user without
+	a field role is answered ``allowed: 0`` and why (a refusal with 403 would read as "log in again")."""
+	if not FIELD_ROLES & set(frappe.get_roles()):
+		return {
+			"allowed": 0,
+			"user": frappe.session.user,
+			"message": _("The field page is for Site Operators and Quality Managers"),
+		}
 	lists = field_lists()
 	current = hashlib.sha1(json.dumps(lists, sort_keys=True, default=str).encode()).hexdigest()[:16]
 	answer = {
+		"allowed": 1,
 		"version": current,
 		"user": frappe.session.user,
 		"full_name": frappe.utils.get_fullname(frappe.session.user),

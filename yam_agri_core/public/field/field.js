@@ -232,6 +232,11 @@
 			var query = "?version=" + encodeURIComponent((cached && cached.version) || "");
 			return call("get_field_bootstrap", { query: query })
 				.then(function (fresh) {
+					if (!fresh.allowed) {
+						state.boot = null;
+						state.notice = fresh.message;
+						return;
+					}
 					var boot = fresh.unchanged && cached ? Object.assign({}, cached, fresh) : fresh;
 					delete boot.unchanged;
 					state.boot = boot;
@@ -239,13 +244,7 @@
 					return idb.cache("boot:" + boot.user, boot);
 				})
 				.catch(function (error) {
-					if (error.status === 401 || error.status === 403) {
-						if (error.excType === "PermissionError" && currentUser()) {
-							state.notice = error.message;
-						} else {
-							state.loggedOut = true;
-						}
-					}
+					if (error.status === 401 || error.status === 403) state.loggedOut = true;
 				});
 		});
 	}
@@ -290,7 +289,11 @@
 			if (!mine(item) || item.state !== "waiting") return;
 			if (item.kind === "moisture" && item.data.lot_key) {
 				var lot = byKey[item.data.lot_key];
-				if (lot && lot.state === "refused") return; // waits for its lot to be corrected
+				if (lot && lot.state === "refused") {
+					item.message = __("Waits for its lot to be corrected");
+					return;
+				}
+				item.message = "";
 			}
 			(item.kind === "lot" ? lots : others).push(item);
 		});
