@@ -75,6 +75,9 @@ def run(args) -> None:
 		f"({moved / seconds if seconds else 0:,.0f} readings/s), kept {result['kept']:,}"
 	)
 	per_month = [m for m in result["months"] if m.get("moved")]
+	for m in per_month:
+		steps = ", ".join(f"{step} {seconds:,.1f} s" for step, seconds in m.get("seconds", {}).items())
+		print(f"  {m['month']}: {m['moved']:,} readings ({steps})")
 	if per_month:
 		biggest = max(per_month, key=lambda m: m["moved"])
 		print(f"  largest month {biggest['month']}: {biggest['moved']:,} readings")

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
+import time
 from collections import defaultdict
 
 import frappe
@@ -281,6 +282,7 @@ def archive_month(site: str, month: str) -> dict:
 	record = get_record(site, month)
 	keep = Keep(site, start, end)
 	con = connect()
+	clock = Clock()
 	try:
 		con.execute(f"CREATE TABLE live ({', '.join(f'{c} {t}' for c, t in COLUMNS.items())})")
 		source = rules.RowChecksum()
@@ -296,6 +298,7 @@ def archive_month(site: str, month: str) -> dict:
 					sorted(((r[0], get_datetime(r[10]), r[12], r[14]) for r in rows), key=order_key)
 				)
 		kept = count_kept(site, start, end, source.rows)
+		clock.lap("read")
 		action = rules.plan_month(record and record.status, os.path.exists(path), source.rows)
 		outcome = {"site": site, "month": month, "action": action, "moved": 0, "kept": kept}
 		if action == rules.SKIP:
@@ -310,6 +313,7 @@ def archive_month(site: str, month: str) -> dict:
 				rules.Manifest(record.rows, record.checksum), file_manifest(con, path), relpath
 			)
 		manifest = write_file(con, path, source.manifest())
+		clock.lap("write")
 		checkpoint("file_written", site, month)
 		save_record(site, month, relpath, manifest, os.path.getsize(path), rules.WRITTEN)
 		frappe.db.commit()
@@ -317,12 +321,26 @@ def archive_month(site: str, month: str) -> dict:
 		delete_moved(con, site, start, end)
 		save_record(site, month, relpath, manifest, os.path.getsize(path), rules.ARCHIVED)
 		frappe.db.commit()
-		return {**outcome, "moved": source.rows, "rows": manifest.rows}
+		clock.lap("delete")
+		return {**outcome, "moved": source.rows, "rows": manifest.rows, "seconds": clock.laps}
 	except Exception:
 		frappe.db.rollback()
 		raise
 	finally:
 		con.close()
+
+
+class Clock:
+	"""Seconds spent in each step of a move (the benchmark prints them)."""
+
+	def __init__(self):
+		self.laps: dict[str, float] = {}
+		self._last = time.perf_counter()
+
+	def lap(self, step: str) -> None:
+		now = time.perf_counter()
+		self.laps[step] = round(now - self._last, 3)
+		self._last = now
 
 
 def order_key(row: tuple) -> tuple:

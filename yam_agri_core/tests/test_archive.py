@@ -22,6 +22,7 @@ from yam_agri_core.quality.doctype.evidence_pack import gather
 from yam_agri_core.rules import archive as rules
 from yam_agri_core.rules import evidence
 from yam_agri_core.tests.utils import TEST_IGNORE, make_device, make_nc, make_site, make_user
+from yam_agri_core.traceability import exports
 
 test_ignore = TEST_IGNORE
 
@@ -264,7 +265,7 @@ class TestArchiveIsPartOfTheRecord(ArchiveCase):
 		self.assertEqual(len(archived_readings.execute(dates)[1]), 6)
 		self.assertEqual(sum(r["readings"] for r in quarantine_review.execute(dates)[1]), 3)
 
-	def test_evidence_pack_and_quarantine_review_answer_the_same_before_and_after(self):
+	def test_evidence_pack_export_and_quarantine_review_answer_the_same_before_and_after(self):
 		site, _device, _names = self.a_site_with_readings(30, hot_every=4)
 		pack = frappe.get_doc(
 			{
@@ -289,11 +290,19 @@ class TestArchiveIsPartOfTheRecord(ArchiveCase):
 			items = sorted((i["reference_doctype"], i["reference_name"]) for i in gather.item_rows(records))
 			return counts, summary, items
 
+		def export_answer():
+			scope = exports.ExportScope(site=site, from_date=dates["from_date"], to_date=dates["to_date"])
+			readings = exports.read_records(scope)["readings"]
+			return sorted(
+				(r.device, str(r.observed_at), round(float(r.value), 6), r.quality_flag) for r in readings
+			)
+
 		def review_answer():
 			_columns, rows, _message, _chart, summary = quarantine_review.execute(dict(dates))
 			return rows, summary
 
-		pack_before, review_before = pack_answer(), review_answer()
+		pack_before, review_before, export_before = pack_answer(), review_answer(), export_answer()
+		self.assertEqual(len(export_before), 30)
 		self.assertEqual(pack_before[0]["quarantined_readings"], 8)
 		self.assertEqual(pack_before[0]["readings"], 22)
 
@@ -302,6 +311,7 @@ class TestArchiveIsPartOfTheRecord(ArchiveCase):
 
 		self.assertEqual(pack_answer(), pack_before)
 		self.assertEqual(review_answer(), review_before)
+		self.assertEqual(export_answer(), export_before)
 
 	def test_the_admin_view_counts_the_archive(self):
 		site, _device, _names = self.a_site_with_readings(4)
