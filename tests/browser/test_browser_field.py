@@ -237,6 +237,11 @@ def test_field_capture_offline_then_sent_once(chromium, browser_env, farm_user, 
 		phone.login()
 		page = phone.page
 		assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+		# installable: a valid manifest and a service worker (Playwright's contexts are incognito)
+		cdp = phone.context.new_cdp_session(page)
+		assert cdp.send("Page.getAppManifest").get("errors") == []
+		errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+		assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
 		# only the granted farm can be chosen
 		sites = page.eval_on_selector_all("#lot-form select[name=site] option", "o => o.map(x => x.value)")
 		assert [s for s in sites if s] == [FARM_SITE]
