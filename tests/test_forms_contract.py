@@ -161,3 +161,14 @@ def test_every_form_string_has_an_arabic_row(path):
 	ar = translations()
 	missing = [s for s in JS_STRING.findall(path.read_text(encoding="utf-8")) if s not in ar]
 	assert not missing, missing
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_dashboard_labels_are_not_translated_on_the_server(path):
+	"""Frappe caches a DocType's dashboard data for the whole site (``doctype_form_meta``): a label
+	translated there would be in the language of whoever opened the form first. Desk translates each
+	label for its reader (``__(label)`` in ``form_links.html``); ``_`` only marks it for ar.csv."""
+	tree = ast.parse(path.read_text(encoding="utf-8"))
+	for node in ast.walk(tree):
+		if isinstance(node, ast.ImportFrom) and any(alias.name == "_" for alias in node.names):
+			assert node.module == "yam_agri_core.rules.messages", f"{path.name} imports _ from {node.module}"
