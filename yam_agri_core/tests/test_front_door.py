@@ -242,6 +242,7 @@ class TestArabicNames(FrappeTestCase):
 		self.assertIn("43.74 °C", reasons)  # isolated left to right inside the Arabic sentence
 		self.assertNotIn("is above", reasons)
 		self.assertIn("\u2066", reasons)
+		self.assertIn("\u206643.74 °C\u2069", rows[0]["worst_value"])
 
 	def test_certificate_types_are_translated_in_the_register(self):
 		from yam_agri_core.quality.report.certificate_register import certificate_register

@@ -103,27 +103,65 @@ yam_agri.stored_text.localize_lot_note = function (text) {
 		.join(" · ");
 };
 
+// translate the form's info notes in place; true when the timeline shows a note it has not redrawn since
 yam_agri.stored_text.localize_timeline = function (frm) {
 	const docinfo = frm.get_docinfo && frm.get_docinfo();
 	if (!docinfo || !docinfo.info_logs) return false;
-	let changed = false;
+	let redraw = false;
 	for (const log of docinfo.info_logs) {
-		if (log._yam_localized || !log.content) continue;
-		const localized = yam_agri.stored_text.localize_lot_note(log.content);
-		log._yam_localized = true;
-		if (localized !== log.content) {
+		if (!log._yam_localized && log.content) {
+			const localized = yam_agri.stored_text.localize_lot_note(log.content);
+			log._yam_localized = true;
+			log._yam_changed = localized !== log.content;
 			log.content = localized;
-			changed = true;
+		}
+		if (log._yam_changed && !log._yam_redrawn) {
+			log._yam_redrawn = true;
+			redraw = true;
 		}
 	}
-	return changed;
+	// Frappe's "changed the value of Status from Draft to Received" shows choices as stored: translated here
+	for (const version of docinfo.versions || []) {
+		if (version._yam_localized) continue;
+		version._yam_localized = true;
+		const translated = yam_agri.stored_text.translate_version(frm, version.data);
+		if (translated !== version.data) {
+			version.data = translated;
+			redraw = true;
+		}
+	}
+	return redraw;
+};
+
+// a Version's data with the old and new values of Select fields (and links to translated DocTypes) translated
+yam_agri.stored_text.translate_version = function (frm, data) {
+	let parsed;
+	try {
+		parsed = typeof data === "string" ? JSON.parse(data) : data;
+	} catch (e) {
+		return data;
+	}
+	if (!parsed || !Array.isArray(parsed.changed)) return data;
+	const translated_doctypes = frappe.boot.translated_doctypes || [];
+	let changed = false;
+	for (const row of parsed.changed) {
+		const df = frappe.meta.get_docfield(frm.doctype, row[0]);
+		const translatable =
+			df && (df.fieldtype === "Select" || (df.fieldtype === "Link" && translated_doctypes.includes(df.options)));
+		if (!translatable) continue;
+		for (const i of [1, 2]) {
+			if (typeof row[i] === "string" && row[i] && __(row[i]) !== row[i]) {
+				row[i] = __(row[i]);
+				changed = true;
+			}
+		}
+	}
+	return changed ? JSON.stringify(parsed) : data;
 };
 
 frappe.ui.form.on("Lot", {
-	onload(frm) {
-		yam_agri.stored_text.localize_timeline(frm);
-	},
 	refresh(frm) {
+		// the timeline is drawn before the form's refresh: redraw it once its notes are translated
 		if (yam_agri.stored_text.localize_timeline(frm) && frm.timeline) {
 			frm.timeline.refresh();
 		}

@@ -31,6 +31,8 @@ def execute(filters: dict | None = None):
 	for day in days:  # reasons were stored in the writer's language: shown in the reader's
 		day.reasons = [stored_text.localize_reasons(reason, _) for reason in day.reasons]
 	rows = [day.as_row(_) for day in days]
+	for row in rows:  # "43.74 °C" stays in order inside an Arabic line
+		row["worst_value"] = stored_text.isolate_ltr(row["worst_value"])
 	return columns(), rows, None, None, summary(rows)
 
 
