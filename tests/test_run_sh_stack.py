@@ -312,3 +312,20 @@ def test_env_reader_refuses_what_compose_would_change(sandbox, line):
 	proc = sandbox.run("status")
 	assert proc.returncode == 3
 	assert "the value of ADMIN_PASSWORD" in proc.stderr and "single quotes" in proc.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# down
+
+
+def test_down_removes_the_containers_anonymous_volumes_and_keeps_the_named_ones(sandbox):
+	anon = "ab" * 32
+	sandbox.state["containers"]["backend"]["mounts"] = ["yam_sites", "yam_logs", anon]
+	sandbox.save_state()
+	proc = sandbox.run("down")
+	assert proc.returncode == 0, proc.stderr
+	calls = [c for c in sandbox.docker_calls() if c[:1] != ["inspect"]]
+	compose = [c[c.index("--project-directory") + 2 :] for c in calls if "--project-directory" in c]
+	assert ["stop"] in compose and ["rm", "-f", "-v"] in compose and ["down", "--remove-orphans"] in compose
+	assert ["volume", "rm", anon] in calls  # only the anonymous one: never a named volume
+	assert not any(c[:2] == ["volume", "rm"] and "yam_sites" in c for c in calls)

@@ -197,15 +197,25 @@ ping_http() { # GET frappe.ping through the published HTTPS port (YAM_URL overri
 	[[ "$body" == *'"pong"'* ]]
 }
 
-# cmd_down: stop and remove the containers and the network; the named volumes (database, sites, backups of the
-# queue, certificates) stay. The anonymous volumes the base images' VOLUME lines give each container (e.g.
-# sites/assets) are removed with their containers (compose rm -v), so they do not pile up at every down.
+# cmd_down: stop and remove the containers and the network; the named volumes (database, sites, the queue,
+# certificates) stay. The anonymous volumes the base images' VOLUME lines give each container (e.g. sites/assets,
+# refilled from the image at every start) are removed with their containers, so they do not pile up at every
+# down: `compose rm -v` leaves them on some engines, so they are named from the containers' mounts first.
 cmd_down() {
 	[[ $# -eq 0 ]] || die "$E_USAGE" "down takes no arguments" "bash run.sh down"
 	check_docker
+	local anon=() id
+	for id in $(dc ps -a -q 2>/dev/null); do
+		mapfile -t -O "${#anon[@]}" anon < <(docker inspect -f \
+			'{{range .Mounts}}{{if eq .Type "volume"}}{{println .Name}}{{end}}{{end}}' "$id" 2>/dev/null |
+			grep -E '^[0-9a-f]{64}$' || true)
+	done
 	dc stop || die "$E_FAIL" "docker compose stop failed" "bash run.sh status"
 	dc rm -f -v >/dev/null || warn "could not remove the stopped containers (docker compose rm -f -v)"
 	dc down --remove-orphans
+	if ((${#anon[@]})); then
+		docker volume rm "${anon[@]}" >/dev/null 2>&1 || true # (one still in use by another container stays)
+	fi
 }
 
 cmd_build() {
