@@ -20,6 +20,7 @@ from yam_agri_core.permissions import get_allowed_sites
 from yam_agri_core.rules import archive as rules
 
 #: Filters read_observations understands: equality on these columns, a list meaning "one of".
+RECORD = archive.RECORD
 EQUAL_FILTERS = ("site", "device", "metric", "storage_bin", "lot", "quality_flag")
 
 
@@ -60,6 +61,17 @@ def archived_files(sites: list[str] | None, start=None, end=None) -> list[str]:
 			)
 		paths.append(path)
 	return sorted(paths)
+
+
+def archive_records(site: str) -> dict[str, str]:
+	"""month -> name of the site's Archived months' records."""
+	Rec = frappe.qb.DocType(archive.RECORD)
+	rows = (
+		frappe.qb.from_(Rec)
+		.select(Rec.month, Rec.name)
+		.where((Rec.site == site) & (Rec.status == rules.ARCHIVED))
+	).run()
+	return dict(rows)
 
 
 def has_archive() -> bool:

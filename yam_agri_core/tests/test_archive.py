@@ -287,8 +287,8 @@ class TestArchiveIsPartOfTheRecord(ArchiveCase):
 			records = gather.gather(scope)
 			summary = gather.reading_summary(scope)
 			counts = evidence.counts(records, summary, len(scope.lots or []), 0)
-			items = sorted((i["reference_doctype"], i["reference_name"]) for i in gather.item_rows(records))
-			return counts, summary, items
+			readings = sorted(r.name for r in records["quarantined_readings"])
+			return counts, summary, readings
 
 		def export_answer():
 			scope = exports.ExportScope(site=site, from_date=dates["from_date"], to_date=dates["to_date"])
@@ -312,6 +312,14 @@ class TestArchiveIsPartOfTheRecord(ArchiveCase):
 		self.assertEqual(pack_answer(), pack_before)
 		self.assertEqual(review_answer(), review_before)
 		self.assertEqual(export_answer(), export_before)
+		# generated and saved after the archive: the same totals; the quarantined readings' items name their
+		# month's archive record (the readings left the database) and the reading itself
+		self.assertEqual(pack.generate(), pack_before[0])
+		pack.reload()
+		items = [i for i in pack.items if i.reference_doctype == archive.RECORD]
+		self.assertEqual(len(items), 8)
+		self.assertEqual({i.reference_name for i in items}, {record_of(site, self.month).name})
+		self.assertEqual(sorted(i.title.split(" · ")[0] for i in items), pack_before[2])
 
 	def test_the_admin_view_counts_the_archive(self):
 		site, _device, _names = self.a_site_with_readings(4)

@@ -180,6 +180,9 @@ def archived_quarantined(scope: Scope) -> list:
 	rows = archive_read.archived_rows(
 		{**archive_filters(scope), "quality_flag": QUARANTINE}, [scope.site], FIELDS["quarantined_readings"]
 	)
+	records = archive_read.archive_records(scope.site)
+	for row in rows:  # the pack's item names the month's archive record (the reading left the database)
+		row.archive_record = records.get(archive.month_of(row.observed_at))
 	return rows
 
 
@@ -261,10 +264,13 @@ def item_rows(records: dict[str, list]) -> list[dict]:
 	for key, doctype, _label in evidence.KINDS:
 		for record in records[key]:
 			title = " · ".join(str(record.get(f)) for f in TITLE_FIELDS[key] if record.get(f))
+			reference = (doctype, record.name)
+			if record.get("archive_record"):  # an archived reading: its month's archive, the reading named
+				reference, title = (archive_read.RECORD, record.archive_record), f"{record.name} · {title}"
 			rows.append(
 				{
-					"reference_doctype": doctype,
-					"reference_name": record.name,
+					"reference_doctype": reference[0],
+					"reference_name": reference[1],
 					"title": title[:140],
 					"record_date": getdate(record.get(DATE_FIELD[key]))
 					if record.get(DATE_FIELD[key])
