@@ -69,7 +69,12 @@ scheduler_events = {
 # ----
 
 # what the Script Reports share (public/js/yam_reports.js, served as is: no bundle to build)
-app_include_js = ["/assets/yam_agri_core/js/yam_reports.js", "/assets/yam_agri_core/js/yam_widgets.js"]
+app_include_js = [
+	"/assets/yam_agri_core/js/yam_reports.js",
+	"/assets/yam_agri_core/js/yam_widgets.js",
+	# Desk's Log out warns of captures the field page (/field) has not sent from this device
+	"/assets/yam_agri_core/field/desk_outbox.js",
+]
 # Arabic Desk: values that read left to right (2026-Spring, 43.74 °C, file paths) keep their order
 app_include_css = ["/assets/yam_agri_core/css/yam_rtl.css"]
 
