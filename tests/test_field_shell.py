@@ -39,6 +39,8 @@ def test_hooks_register_the_renderer_of_the_service_worker_and_manifest():
 	page = constants(APP / "field" / "page.py")
 	assert page["SCOPE"] == "/field"
 	assert page["SW_PATH"] == "field/sw.js" and page["MANIFEST_PATH"] == "field/manifest.webmanifest"
+	assert "/assets/yam_agri_core/field/desk_outbox.js" in hooks["app_include_js"]
+	assert (PUBLIC / "desk_outbox.js").is_file()
 	source = (APP / "field" / "page.py").read_text(encoding="utf-8")
 	assert 'response.headers["Service-Worker-Allowed"] = SCOPE' in source
 	assert 'mimetype="application/javascript"' in source
@@ -64,6 +66,12 @@ def test_service_worker_caches_the_shell_and_leaves_the_api_to_the_network():
 	assert "cache.addAll(SHELL)" in sw and "caches.delete" in sw
 
 
+def test_desk_logout_never_creates_the_field_database():
+	script = (PUBLIC / "desk_outbox.js").read_text(encoding="utf-8")
+	assert 'databases.some((db) => db.name === "yam-field")' in script
+	assert script.index("indexedDB.databases()") < script.index('indexedDB.open("yam-field")')
+
+
 def test_the_page_registers_the_worker_with_the_page_scope_and_keys_each_capture():
 	script = (PUBLIC / "field.js").read_text(encoding="utf-8")
 	assert "navigator.serviceWorker.register(BOOT.sw, { scope: BOOT.scope })" in script
@@ -82,7 +90,7 @@ def test_icons_are_pngs_of_their_size(size):
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
-@pytest.mark.parametrize("name", ["field.js", "sw.js"])
+@pytest.mark.parametrize("name", ["field.js", "sw.js", "desk_outbox.js"])
 def test_scripts_parse(name, tmp_path):
 	source = (PUBLIC / name).read_text(encoding="utf-8").replace("__SHELL__", '["/field"]')
 	path = tmp_path / name
