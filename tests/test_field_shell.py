@@ -69,7 +69,7 @@ def test_service_worker_caches_the_shell_and_leaves_the_api_to_the_network():
 def test_desk_logout_never_creates_the_field_database():
 	script = (PUBLIC / "desk_outbox.js").read_text(encoding="utf-8")
 	assert 'databases.some((db) => db.name === "yam-field")' in script
-	assert script.index("indexedDB.databases()") < script.index('indexedDB.open("yam-field")')
+	assert script.index(".databases()") < script.index('indexedDB.open("yam-field")')
 
 
 def test_the_page_registers_the_worker_with_the_page_scope_and_keys_each_capture():
