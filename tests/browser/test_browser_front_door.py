@@ -220,3 +220,23 @@ def test_runbook_names_are_found_in_both_languages(browser_env, lang):
 	if lang == "ar":
 		assert "Site" in search("DocType", "موقع")
 		assert "YAM Silo Operator" in search("Role Profile", "صومعة")
+
+
+def test_admin_first_login_opens_yam_agri_not_a_setup_wizard(browser_env):
+	"""A site made by create-site (install-app runs ERPNext's setup with Yemen's defaults): the admin's first
+	login opens YAM Agri."""
+	import requests
+
+	session = requests.Session()
+	answer = session.post(
+		f"{browser_env.url}/api/method/login",
+		data={"usr": "Administrator", "pwd": browser_env.admin_password},
+		timeout=60,
+	)
+	assert answer.status_code == 200, answer.text
+	assert answer.json().get("home_page") == "/app/yam-agri", answer.json()
+	settings = session.get(
+		f"{browser_env.url}/api/resource/System Settings/System Settings", timeout=60
+	).json()
+	assert settings["data"]["setup_complete"] == 1
+	assert settings["data"]["time_zone"], "no time zone"
