@@ -1,11 +1,12 @@
 // Workspace widgets (number cards and charts) that stay right when the page or the network moves.
 //
 // 1. A request cut by the network (Chromium's net::ERR_NETWORK_CHANGED, a dropped connection: status 0)
-//    left a card on "Loading..." for good and raised an "undefined" page error per card (frappe.xcall
-//    rejects with nothing). The read-only calls of cards and charts are retried twice, and a card that
-//    still cannot load says so instead of loading forever.
+//    left a card on "Loading..." (or blank, when the card's own record was being read) for good and
+//    raised an "undefined" page error per card (frappe.xcall rejects with nothing). Reads that are safe
+//    to repeat (GET requests, and the POSTed reads of cards and charts) are asked again, twice at most;
+//    a card that still cannot load says so instead of loading forever.
 (function () {
-	if (!window.frappe || !frappe.xcall || frappe.xcall.yam_retrying) return;
+	if (!window.frappe || !frappe.request || !frappe.request.call || frappe.request.call.yam_retrying) return;
 	const READ_ONLY = [
 		"frappe.desk.doctype.number_card.number_card.get_result",
 		"frappe.desk.doctype.number_card.number_card.get_percentage_difference",
@@ -13,32 +14,32 @@
 		"frappe.desk.doctype.dashboard_chart_source.dashboard_chart_source.get_config",
 		"frappe.desk.query_report.run",
 	];
-	const retried = (method) =>
-		READ_ONLY.includes(method) ||
-		(typeof method === "string" && /^yam_agri_core\.desk\.(cards|charts)\./.test(method));
 	const ATTEMPTS = 3;
-	const xcall = frappe.xcall;
-
-	frappe.xcall = function (method, params) {
-		if (!retried(method)) return xcall.apply(this, arguments);
-		return new Promise((resolve, reject) => {
-			const attempt = (n) =>
-				frappe.call({
-					method: method,
-					args: params,
-					callback: (r) => resolve(r.message),
-					error: (r) => {
-						if (r && r.status === 0 && n < ATTEMPTS) {
-							setTimeout(() => attempt(n + 1), 300 * n); // cut by the network: ask again
-						} else {
-							reject(r?.message);
-						}
-					},
-				});
-			attempt(1);
-		});
+	const request_call = frappe.request.call;
+	const repeatable = (opts) => {
+		const method = opts && opts.args && opts.args.cmd;
+		return (
+			String(opts.type || "").toUpperCase() === "GET" ||
+			READ_ONLY.includes(method) ||
+			(typeof method === "string" && /^yam_agri_core\.desk\.(cards|charts)\./.test(method))
+		);
 	};
-	frappe.xcall.yam_retrying = true;
+
+	frappe.request.call = function (opts, attempt = 1) {
+		if (!opts || !repeatable(opts)) return request_call.apply(this, arguments);
+		// frappe.request.prepare changes opts (args stringified, callbacks moved): a retry starts from a copy
+		const fresh = Object.assign({}, opts, { args: Object.assign({}, opts.args) });
+		const error = opts.error;
+		opts.error = function (xhr) {
+			if (xhr && xhr.status === 0 && attempt < ATTEMPTS) {
+				setTimeout(() => frappe.request.call(fresh, attempt + 1), 300 * attempt); // cut: ask again
+				return;
+			}
+			return error && error.apply(this, arguments);
+		};
+		return request_call.call(this, opts);
+	};
+	frappe.request.call.yam_retrying = true;
 
 	const Card = frappe.widget && frappe.widget.widget_factory && frappe.widget.widget_factory.number_card;
 	if (Card && !Card.prototype.render_card.yam_guarded) {
