@@ -61,6 +61,8 @@ COLUMNS = {
 	"alert_sent": "SMALLINT",
 	"raw_payload": "VARCHAR",
 }
+#: A month with up to this many live readings is read in one statement, a larger one a day at a time.
+ROWS_PER_READ = 50_000
 #: Readings deleted per statement (all of a month's statements are one transaction).
 DELETE_CHUNK = 5000
 #: DuckDB's share of a laptop.
@@ -144,8 +146,10 @@ def due_site_months(limit: dt.datetime, site: str | None = None) -> set[tuple[st
 	if site:
 		query = query.where(Obs.site == site)
 	found = {(r[0], r[1]) for r in query.run()}
+	Rec = frappe.qb.DocType(RECORD)
+	done = set(frappe.qb.from_(Rec).select(Rec.site, Rec.month).where(Rec.status == rules.ARCHIVED).run())
 	for folder_site, month_name in files_on_disk():
-		if not site or folder_site == site:
+		if (not site or folder_site == site) and (folder_site, month_name) not in done:
 			found.add((folder_site, month_name))
 	return found
 
@@ -221,6 +225,15 @@ def quarantine_windows(site: str, start: dt.datetime, end: dt.datetime) -> dict[
 # --- one month -------------------------------------------------------------------------------------
 
 
+def chunks_of(site: str, start: dt.datetime, end: dt.datetime) -> tuple[int, list[tuple]]:
+	"""The month's live readings count, and the periods to read them in: none, the whole month, or a day
+	at a time when it is large (memory stays flat)."""
+	count = live_count(site, start, end)
+	if not count:
+		return 0, []
+	return count, [(start, end)] if count <= ROWS_PER_READ else list(days_of(start, end))
+
+
 def days_of(start: dt.datetime, end: dt.datetime):
 	day = start
 	while day < end:
@@ -260,9 +273,10 @@ def plan_only(site: str, month: str, limit: dt.datetime) -> dict:
 	start, end = rules.month_bounds(month)
 	record = get_record(site, month)
 	path = absolute(rules.archive_relpath(site, month))
-	keep = Keep(site, start, end)
+	total, chunks = chunks_of(site, start, end)
+	keep = Keep(site, start, end) if total else None
 	movable = kept = 0
-	for day_start, day_end in days_of(start, end):
+	for day_start, day_end in chunks:
 		for name, device, observed_at, flag in live_rows(
 			site, day_start, day_end, ("name", "device", "observed_at", "quality_flag")
 		):
@@ -280,13 +294,14 @@ def archive_month(site: str, month: str) -> dict:
 	relpath = rules.archive_relpath(site, month)
 	path = absolute(relpath)
 	record = get_record(site, month)
-	keep = Keep(site, start, end)
-	con = connect()
 	clock = Clock()
+	total, chunks = chunks_of(site, start, end)
+	keep = Keep(site, start, end) if total else None
+	con = connect()
 	try:
 		con.execute(f"CREATE TABLE live ({', '.join(f'{c} {t}' for c, t in COLUMNS.items())})")
 		source = rules.RowChecksum()
-		for day_start, day_end in days_of(start, end):
+		for day_start, day_end in chunks:
 			rows = [
 				r
 				for r in live_rows(site, day_start, day_end)
@@ -297,7 +312,7 @@ def archive_month(site: str, month: str) -> dict:
 				source.add_all(
 					sorted(((r[0], get_datetime(r[10]), r[12], r[14]) for r in rows), key=order_key)
 				)
-		kept = count_kept(site, start, end, source.rows)
+		kept = total - source.rows
 		clock.lap("read")
 		action = rules.plan_month(record and record.status, os.path.exists(path), source.rows)
 		outcome = {"site": site, "month": month, "action": action, "moved": 0, "kept": kept}
@@ -345,10 +360,6 @@ class Clock:
 
 def order_key(row: tuple) -> tuple:
 	return (row[1], row[0])
-
-
-def count_kept(site: str, start: dt.datetime, end: dt.datetime, moving: int) -> int:
-	return live_count(site, start, end) - moving
 
 
 def checkpoint(stage: str, site: str, month: str) -> None:

@@ -215,7 +215,7 @@ class TestArchiveMonth(ArchiveCase):
 		second = archive.run_archive(site=site)
 
 		self.assertEqual(second["moved"], 0)
-		self.assertEqual({m["action"] for m in second["months"]}, {rules.SKIP})
+		self.assertEqual([m for m in second["months"] if m["action"] != rules.SKIP], [])
 		self.assertEqual(os.stat(self.file_of(site)).st_mtime_ns, written)
 		# a gateway back from months offline: its readings join the archived month's file
 		late = frappe.get_doc(
