@@ -439,14 +439,24 @@ def test_hourly_rows_land_in_their_hour_and_monthly_rows_in_their_month():
 	assert drawn.series == [("B1", [20.0, None, 20.0] + [None] * 10)]
 
 
-def test_legend_names_are_bin_codes_when_they_are_unique():
-	codes = {"YEM-TAI-SILO-01-S1": "S1", "YEM-TAI-SILO-01-S2": "S2", "YEM-HOD-STORE-01-S1": "S1"}
-	assert dashboards.legend_names(["YEM-TAI-SILO-01-S1", "YEM-TAI-SILO-01-S2"], codes) == {
-		"YEM-TAI-SILO-01-S1": "S1",
-		"YEM-TAI-SILO-01-S2": "S2",
+def test_legend_names_are_bin_codes_and_name_the_site_when_codes_repeat():
+	info = {
+		"YEM-TAI-SILO-01-S1": ("S1", "YEM-TAI-SILO-01"),
+		"YEM-TAI-SILO-01-S2": ("S2", "YEM-TAI-SILO-01"),
+		"YEM-HOD-STORE-01-S1": ("S1", "YEM-HOD-STORE-01"),
+		"NO-CODE": (None, "X"),
+	}
+	one_site = ["YEM-TAI-SILO-01-S1", "YEM-TAI-SILO-01-S2", "NO-CODE"]
+	assert dashboards.legend_names(one_site, info) == {
+		"YEM-TAI-SILO-01-S1": ("S1", ""),
+		"YEM-TAI-SILO-01-S2": ("S2", ""),
+		"NO-CODE": ("NO-CODE", ""),
 	}
 	both = ["YEM-HOD-STORE-01-S1", "YEM-TAI-SILO-01-S1"]
-	assert dashboards.legend_names(both, codes) == {b: b for b in both}
+	assert dashboards.legend_names(both, info) == {
+		"YEM-HOD-STORE-01-S1": ("S1", " · YEM-HOD-STORE-01"),
+		"YEM-TAI-SILO-01-S1": ("S1", " · YEM-TAI-SILO-01"),
+	}
 
 
 def test_status_severity_matrix_in_workflow_order():

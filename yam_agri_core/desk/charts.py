@@ -70,14 +70,23 @@ def get_bin_temperature(
 	if not drawn.series:
 		return {}
 	bins = [name for name, _values in drawn.series]
-	codes = dict(frappe.get_all("Storage Bin", {"name": ["in", bins]}, ["name", "bin_code"], as_list=True))
-	legend = dashboards.legend_names(bins, codes)
+	info = {
+		name: (code, site)
+		for name, code, site in frappe.get_all(
+			"Storage Bin", {"name": ["in", bins]}, ["name", "bin_code", "site"], as_list=True
+		)
+	}
+	legend = dashboards.legend_names(bins, info)
 	pattern = dashboards.LABEL_FORMATS[bucket]
 	show = format_datetime if bucket == dashboards.HOURLY else format_date
 	return chart(
 		[show(slot, pattern) for slot in drawn.slots],
 		[
-			(_("{0} (quarantined)").format(legend[b]) if b in drawn.quarantined else legend[b], values)
+			(
+				(_("{0} (quarantined)").format(legend[b][0]) if b in drawn.quarantined else legend[b][0])
+				+ legend[b][1],
+				values,
+			)
 			for b, values in drawn.series
 		],
 	)

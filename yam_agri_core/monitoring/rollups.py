@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 import frappe
 from frappe import _
@@ -29,6 +30,8 @@ DOCTYPE = "Observation Hourly"
 TABLE = "`tabObservation Hourly`"
 #: A rebuild reads the readings of this many days per statement (a year is 366 statements).
 REBUILD_DAYS_PER_STATEMENT = 1
+#: Rows per multi-row insert of a rebuild.
+ROWS_PER_INSERT = 1000
 #: The daily repair job recomputes this many days back (whatever reached the readings unseen).
 REPAIR_DAYS = 2
 
@@ -133,11 +136,15 @@ def _sort_key(key: Key) -> tuple:
 
 
 def _literal(value, escape) -> str:
+	if value is None:
+		return "NULL"
 	if isinstance(value, str):
 		return "'" + escape(value) + "'"
 	if isinstance(value, dt.datetime):
 		return "'" + value.isoformat(sep=" ") + "'"
-	return str(value)  # int or Decimal: exact
+	if isinstance(value, Decimal):
+		return format(value, "f")  # exact, never in exponent notation (a double)
+	return str(int(value))
 
 
 # --- recomputing from the readings -----------------------------------------------------------------
@@ -174,15 +181,27 @@ _REBUILD_SELECT = f"""
 def recompute(start: dt.datetime, end: dt.datetime, site: str | None = None) -> int:
 	"""Recompute the rollups of the hours in ``[start, end)`` (widened to whole hours) from the
 	readings, with one GROUP BY: every key with readings gets exactly their figures. Keys without
-	readings are left as they are (hours archived out of MariaDB keep their rollups). Rows written."""
+	readings are left as they are (hours archived out of MariaDB keep their rollups). Keys written.
+
+	The GROUP BY is a plain (consistent, non-locking) read and its rows go in with multi-row inserts:
+	an ``INSERT ... SELECT`` would hold shared locks on every reading it read until the commit, and
+	keep the gateway from writing the readings next to them."""
 	start, end = rollups.hour_window(get_datetime(start), get_datetime(end))
-	frappe.db.sql(
-		f"""insert into {TABLE} ({", ".join(f"`{c}`" for c in _COLUMNS)})
-		{_REBUILD_SELECT.replace("{site}", "and o.`site` = %(site)s" if site else "")}
-		on duplicate key update {_REPLACE}""",
+	rows = frappe.db.sql(
+		_REBUILD_SELECT.replace("{site}", "and o.`site` = %(site)s" if site else ""),
 		{"start": start, "end": end, "site": site, "stamp": now(), "user": frappe.session.user},
 	)
-	return frappe.db._cursor.rowcount
+	escape = frappe.db._conn.escape_string
+	for i in range(0, len(rows), ROWS_PER_INSERT):
+		values = ", ".join(
+			"(" + ", ".join(_literal(v, escape) for v in row) + ")" for row in rows[i : i + ROWS_PER_INSERT]
+		)
+		frappe.db.sql(
+			f"""insert into {TABLE} ({", ".join(f"`{c}`" for c in _COLUMNS)})
+			values {values}
+			on duplicate key update {_REPLACE}"""
+		)
+	return len(rows)
 
 
 def refresh_hours_of(readings: Iterable[Mapping]) -> None:

@@ -167,12 +167,18 @@ def temperature_series(
 	return TemperatureChart(slots, series, {b: quarantined[b] for b in chosen if quarantined.get(b)})
 
 
-def legend_names(bins: list[str], codes: Mapping[str, str | None]) -> dict[str, str]:
-	"""A short legend name per bin: its code when the codes of the bins drawn are unique (frappe-charts
-	gives a legend entry 150 px), else its name."""
-	short = [codes.get(b) or b for b in bins]
-	unique = len(set(short)) == len(short)
-	return {b: (s if unique else b) for b, s in zip(bins, short, strict=True)}
+def legend_names(
+	bins: list[str], info: Mapping[str, tuple[str | None, str | None]]
+) -> dict[str, tuple[str, str]]:
+	"""A short legend name per bin as (head, tail): the head is its code (frappe-charts gives a legend
+	entry 150 px and cuts a name at 18 characters, so the code and a quarantine mark come first); the
+	tail names its site when codes of several sites are drawn (`` · SITE``), else it is empty.
+	``info``: bin -> (code, site)."""
+	heads = {b: (info.get(b, (None, None))[0] or b) for b in bins}
+	unique = len(set(heads.values())) == len(heads)
+	return {
+		b: (heads[b], "" if unique else f" · {info.get(b, (None, None))[1] or ''}".rstrip(" ·")) for b in bins
+	}
 
 
 def status_severity_matrix(rows: Iterable[Mapping], include_closed: bool = False):
