@@ -194,7 +194,8 @@ def store_capture(capture: Capture) -> dict:
 	try:
 		doc = insert_lot(capture) if capture.kind == LOT else insert_moisture(capture)
 	except (frappe.UniqueValidationError, frappe.DuplicateEntryError):
-		# the same key stored meanwhile by a concurrent send of this batch
+		# the same key stored meanwhile by a concurrent send of the same outbox: answer with its record
+		# (when this transaction's snapshot cannot see it yet, the error goes back and the phone retries)
 		frappe.db.rollback(save_point=savepoint)
 		del frappe.local.message_log[messages:]
 		existing = frappe.db.get_value(doctype, {"capture_key": capture.key}, "name")
