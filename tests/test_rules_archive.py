@@ -121,6 +121,8 @@ def test_what_a_due_month_needs():
 	assert archive.plan_month(None, True, 0) == archive.RECORD
 	assert archive.plan_month(archive.WRITTEN, True, 0) == archive.RECORD
 	assert archive.plan_month(None, False, 0) == archive.SKIP
+	# a reading named after its file was written stays live: the file is rewritten without it
+	assert archive.plan_month(archive.WRITTEN, True, 0, file_holds_live=True) == archive.MOVE
 
 
 def test_readings_named_or_counted_by_an_alert_stay_in_the_database():

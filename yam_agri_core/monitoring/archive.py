@@ -300,13 +300,14 @@ def archive_month(site: str, month: str) -> dict:
 	con = connect()
 	try:
 		con.execute(f"CREATE TABLE live ({', '.join(f'{c} {t}' for c, t in COLUMNS.items())})")
+		con.execute("CREATE TABLE kept (name VARCHAR)")
 		source = rules.RowChecksum()
 		for day_start, day_end in chunks:
-			rows = [
-				r
-				for r in live_rows(site, day_start, day_end)
-				if not keep.keeps(r[0], r[5], get_datetime(r[10]), r[14])
-			]
+			rows, kept_names = [], []
+			for r in live_rows(site, day_start, day_end):
+				(kept_names if keep.keeps(r[0], r[5], get_datetime(r[10]), r[14]) else rows).append(r)
+			if kept_names:  # a reading named since it was written into the file stays live, not in the file
+				con.executemany("INSERT INTO kept VALUES (?)", [(r[0],) for r in kept_names])
 			if rows:
 				append(con, rows)
 				source.add_all(
@@ -314,7 +315,10 @@ def archive_month(site: str, month: str) -> dict:
 				)
 		kept = total - source.rows
 		clock.lap("read")
-		action = rules.plan_month(record and record.status, os.path.exists(path), source.rows)
+		exists = os.path.exists(path)
+		action = rules.plan_month(
+			record and record.status, exists, source.rows, exists and holds_kept(con, path)
+		)
 		outcome = {"site": site, "month": month, "action": action, "moved": 0, "kept": kept}
 		if action == rules.SKIP:
 			return outcome
@@ -358,6 +362,16 @@ class Clock:
 		self._last = now
 
 
+def holds_kept(con, path: str) -> bool:
+	"""Whether the month's file holds a reading that stays live (named since the file was written)."""
+	if not con.execute("SELECT count(*) FROM kept").fetchone()[0]:
+		return False
+	found = con.execute(
+		f"SELECT count(*) FROM read_parquet({sql_literal(path)}) WHERE name IN (SELECT name FROM kept)"
+	).fetchone()[0]
+	return bool(found)
+
+
 def order_key(row: tuple) -> tuple:
 	return (row[1], row[0])
 
@@ -384,7 +398,9 @@ def write_file(con, path: str, expected_live: rules.Manifest) -> rules.Manifest:
 	os.makedirs(os.path.dirname(path), exist_ok=True)
 	if os.path.exists(path):
 		con.execute(f"CREATE TABLE held AS SELECT * FROM read_parquet({sql_literal(path)})")
-		con.execute("DELETE FROM held WHERE name IN (SELECT name FROM live)")
+		con.execute(
+			"DELETE FROM held WHERE name IN (SELECT name FROM live) OR name IN (SELECT name FROM kept)"
+		)
 	else:
 		con.execute("CREATE TABLE held AS SELECT * FROM live LIMIT 0")
 	con.execute("CREATE TABLE month_rows AS SELECT * FROM held UNION ALL SELECT * FROM live")

@@ -210,7 +210,7 @@ def kept_in_database(
 # --- what a month needs ----------------------------------------------------------------------------
 
 
-def plan_month(status: str | None, file_exists: bool, live_rows: int) -> str:
+def plan_month(status: str | None, file_exists: bool, live_rows: int, file_holds_live: bool = False) -> str:
 	"""What the archive job does with a due month.
 
 	* live readings to move (whatever the record says): ``MOVE`` (the file is rewritten with the rows it
@@ -219,8 +219,11 @@ def plan_month(status: str | None, file_exists: bool, live_rows: int) -> str:
 	* nothing live, a file but no finished record (the rows left in a run whose record was lost, or a
 	  restore brought the files back): ``RECORD`` (checked, then recorded as archived);
 	* nothing live and no file: ``SKIP``.
+
+	A file that holds a reading still live (named by a record after the file was written, before its
+	rows were deleted) is rewritten without it (``MOVE``), so that no reading is in both places.
 	"""
-	if live_rows > 0:
+	if live_rows > 0 or (file_exists and file_holds_live):
 		return MOVE
 	if file_exists and status != ARCHIVED:
 		return RECORD

@@ -206,6 +206,25 @@ class TestArchiveMonth(ArchiveCase):
 			[f for f in os.listdir(os.path.dirname(self.file_of(site))) if f.endswith(".tmp")], []
 		)
 
+	def test_a_reading_named_after_its_file_was_written_stays_only_in_the_database(self):
+		site, _device, names = self.a_site_with_readings(6)
+
+		def crash(at, *args):
+			if at == "recorded":
+				raise Crash(at)
+
+		with patch.object(archive, "checkpoint", crash), self.assertRaises(Crash):
+			archive.archive_month(site, self.month)
+		make_nc(site, observation=names[2])  # named while the month was half done
+		frappe.db.commit()
+
+		archive.run_archive(site=site)
+
+		self.assertEqual([r.name for r in live_rows(site, self.month)], [names[2]])
+		archived = archive_read.archived_rows({"from": self.start, "to": self.end}, [site], ["name"])
+		self.assertEqual(sorted(r.name for r in archived), sorted(set(names) - {names[2]}))
+		self.assertEqual(sorted(r.name for r in self.everything(site)), sorted(names))
+
 	def test_a_second_run_moves_nothing_and_late_readings_join_their_month(self):
 		site, device, names = self.a_site_with_readings(8)
 		first = archive.run_archive(site=site)
