@@ -52,6 +52,12 @@ def make_world(site: str) -> dict[str, str]:
 		"Observation": make_reading(device.name, 22).name,
 		# the reading's hour, rolled up by the ingest
 		"Observation Hourly": frappe.db.get_value("Observation Hourly", {"device": device.name}, "name"),
+		# a month of readings written to the archive (Written: no reader opens its file)
+		"Observation Archive": frappe.get_doc(
+			{"doctype": "Observation Archive", "site": site, "month": "2020-01", "status": "Written"}
+		)
+		.insert(ignore_permissions=True)
+		.name,
 		"Certificate": make_certificate(site, lot=lot.name).name,
 		"Nonconformance": make_nc(site, lot=lot.name).name,
 		"Lot Transfer": make_transfer(
