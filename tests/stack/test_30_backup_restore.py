@@ -32,10 +32,14 @@ def test_restore_brings_back_the_backup(stack):
 	next_minute()
 	assert stack.run("backup").returncode == 0
 	after = stack.marker(s, "after the backup: gone after the restore")
+	job_started = stack.docker("inspect", "-f", "{{.State.StartedAt}}", stack.container("create-site"))
 	proc = stack.run("restore", "--yes")
 	assert proc.returncode == 0, proc.stderr
 	stack.figure("run.sh restore (backend up)", f"{proc.seconds:.0f} s")
-	assert "create-site" not in stack.compose("ps", "--format", "{{.Service}}")  # not re-run by the restart
+	# defect: restarting the workers re-ran create-site (a second migrate)
+	assert (
+		stack.docker("inspect", "-f", "{{.State.StartedAt}}", stack.container("create-site")) == job_started
+	)
 	s = stack.session()
 	assert stack.exists(s, "ToDo", before) and not stack.exists(s, "ToDo", after)
 	assert newest(stack.backups / "pre-restore", "*")  # the safety backup
@@ -83,16 +87,8 @@ def test_restore_fresh_db_saves_a_site_that_answers_and_comes_back_whole(stack):
 
 def test_worker_healthcheck_sees_a_refused_database_user(stack):
 	"""Defect 2's other half: worker and scheduler healthchecks tested TCP ports only."""
-	for svc in ("queue-short", "scheduler"):
-		out = stack.compose(
-			"exec",
-			"-T",
-			svc,
-			"/home/frappe/yam/healthcheck.sh",
-			svc.split("-")[0].replace("queue", "worker"),
-			check=False,
-		)
-		assert out == "" or "cannot" not in out
+	for svc, mode in (("queue-short", "worker"), ("queue-long", "worker"), ("scheduler", "scheduler")):
+		stack.compose("exec", "-T", svc, "/home/frappe/yam/healthcheck.sh", mode)  # rc 0: alive
 	# with a wrong password in a copy of the config, the check fails and says why
 	probe = (
 		"import json,sys; sys.path.insert(0,'/home/frappe/yam'); import healthcheck_site as h;"
@@ -122,6 +118,7 @@ def test_pre_deployment_backup_before_every_migrate(stack):
 def test_offsite_push_and_restore_with_restic(stack, tmp_path):
 	if not shutil.which("restic"):
 		raise AssertionError("restic is not installed (apt-get install restic)")
+	(tmp_path / "usb").mkdir()  # the mounted USB drive
 	env = {
 		"YAM_OFFSITE_REPO": str(tmp_path / "usb" / "yam-restic"),
 		"YAM_OFFSITE_PASSWORD_FILE": str(tmp_path / "offsite-password"),
