@@ -258,6 +258,16 @@ class TestRefusalsNameNothingOfAnotherSite(FrappeTestCase):
 			)
 		)
 
+	def test_a_trace_or_an_export_of_another_sites_lot(self):
+		from yam_agri_core.api import export_epcis
+		from yam_agri_core.traceability.genealogy import get_generations
+
+		for ask in (
+			lambda: get_generations(self.other_lot, "backward", 2),
+			lambda: export_epcis(lot=self.other_lot),
+		):
+			self.assertIn("Lot not found at your sites", self.refusal(ask, frappe.PermissionError))
+
 	def test_a_user_of_both_sites_is_told_which_site_the_record_belongs_to(self):
 		with self.set_user(self.both), self.assertRaises(SiteMismatchError) as caught:
 			make_ticket(self.site, 13000, 10000, 3000, lot=self.other_lot)

@@ -101,9 +101,11 @@ _TRACE_SQL = {direction: _trace_sql(direction) for direction in (BACKWARD, FORWA
 
 
 def check_lot_readable(lot: str) -> None:
+	"""A lot the user may read; a lot of a site they may not see is refused naming nothing of it."""
 	if not frappe.db.exists("Lot", lot):
 		frappe.throw(_("Lot {0} not found").format(lot), exc=frappe.DoesNotExistError)
-	frappe.get_doc("Lot", lot).check_permission("read")
+	if not frappe.has_permission("Lot", "read", lot):
+		frappe.throw(_("Lot not found at your sites"), exc=frappe.PermissionError, title=_("Not Permitted"))
 
 
 class Genealogy:

@@ -13,11 +13,17 @@
 		"frappe.desk.doctype.dashboard_chart.dashboard_chart.get",
 		"frappe.desk.doctype.dashboard_chart_source.dashboard_chart_source.get_config",
 		"frappe.desk.query_report.run",
+		"frappe.desk.desktop.get_desktop_page",
+		"frappe.desk.desktop.get_workspace_sidebar_items",
+		"frappe.desk.reportview.get",
+		"frappe.desk.reportview.get_count",
 	];
 	const ATTEMPTS = 3;
 	const request_call = frappe.request.call;
 	const repeatable = (opts) => {
-		const method = opts && opts.args && opts.args.cmd;
+		// frappe.call moves the method into the URL (/api/method/<method>)
+		const found = /\/api\/(?:v\d+\/)?method\/([^?#]+)/.exec(opts.url || "");
+		const method = found ? decodeURIComponent(found[1]) : opts.args && opts.args.cmd;
 		return (
 			String(opts.type || "").toUpperCase() === "GET" ||
 			READ_ONLY.includes(method) ||
