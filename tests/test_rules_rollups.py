@@ -182,3 +182,24 @@ def test_hour_window_widens_to_whole_hours():
 		H + 2 * rollups.HOUR,
 	)
 	assert rollups.hour_window(H, H + rollups.HOUR) == (H, H + rollups.HOUR)
+
+
+def test_days_merge_their_hours_exactly():
+	rng = random.Random(13)
+	readings = [
+		reading(
+			round(rng.uniform(0, 50), 3),
+			rng.choice(["Valid", "Warning", "Quarantine"]),
+			minute=rng.randrange(0, 60 * 72),
+			device=rng.choice(["T-1", "T-2"]),
+		)
+		for _ in range(1500)
+	]
+	days = rollups.by_day(partials_of(readings))
+	for key, p in days.items():
+		mine = [r for r in readings if rollups.day_key(rollups.key_of(r)) == key]
+		(expected,) = group_by(
+			[{**r, "observed_at": dt.datetime.combine(key.day, dt.time())} for r in mine]
+		).values()
+		assert p == expected
+	assert {k.day for k in days} == {r["observed_at"].date() for r in readings}

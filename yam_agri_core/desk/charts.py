@@ -7,9 +7,14 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
+from frappe.query_builder import Table
+from frappe.query_builder.functions import Date, Extract, Max, Sum
 from frappe.utils import add_days, cint, format_date, format_datetime, getdate, now_datetime, today
+from pypika.enums import DatePart
 
 from yam_agri_core.desk import scope
+from yam_agri_core.monitoring import rollups
+from yam_agri_core.permissions import get_allowed_sites
 from yam_agri_core.rules import dashboards
 
 
@@ -28,9 +33,9 @@ def chart(labels: list[str], datasets: list[tuple[str, list]], chart_type: str |
 def get_bin_temperature(
 	chart_name: str | None = None, filters: str | list | dict | None = None, **kwargs
 ) -> dict:
-	"""Chart source "Bin Temperature": mean temperature per bin over 24 hours (per hour), 7 or 30 days
-	(per day) or a year (per month), read from the hourly rollups (``Observation Hourly``) through the
-	user's site permissions. Valid and Warning readings only (quarantined ones when the filter asks).
+	"""Chart source "Bin Temperature": mean temperature per bin over 24 hours (per hour, from the hourly
+	rollups ``Observation Hourly``), 7 or 30 days (per day) or a year (per month, from their day table),
+	through the user's site permissions. Valid and Warning readings only (quarantined ones when the filter asks).
 
 	A bucket where a bin has nothing to draw is a gap (frappe-charts draws a missing value of a line at
 	zero, so the chart is a bar chart: no bar, not a bar at 0 °C), and a bin with quarantined readings
@@ -38,31 +43,10 @@ def get_bin_temperature(
 	filters = scope.parse_filters(filters)
 	now = now_datetime()
 	start, bucket = dashboards.period_window(filters.get("period"), now)
-	conditions = {
-		**scope.site_filter(filters),
-		"metric": "Temperature",
-		"hour": [">=", start],
-		"storage_bin": ["is", "set"],
-	}
-	if filters.get("storage_bin"):
-		conditions["storage_bin"] = filters.storage_bin
-	slot_fields, group = SLOT_FIELDS[bucket]
-	rows = scope.read(
-		"Observation Hourly",
-		filters=conditions,
-		fields=[
-			"storage_bin",
-			*slot_fields,
-			"sum(value_sum) as total",
-			"sum(valid_count) as valid",
-			"sum(warning_count) as warning",
-			"max(value_max) as highest",
-			"sum(quarantine_count) as quarantined",
-			"sum(quarantine_sum) as quarantined_total",
-			"max(quarantine_max) as highest_quarantined",
-		],
-		group_by=f"storage_bin, {group}",
-		order_by="storage_bin",
+	rows = (
+		hourly_rows(filters, start)
+		if bucket == dashboards.HOURLY
+		else daily_rows(filters, start.date(), bucket)
 	)
 	drawn = dashboards.temperature_series(
 		rows, start, now, bucket, include_quarantined=bool(cint(filters.get("include_quarantined")))
@@ -92,12 +76,72 @@ def get_bin_temperature(
 	)
 
 
-#: The fields and GROUP BY of each bucket of the temperature chart (over the rollups' ``hour``).
-SLOT_FIELDS = {
-	dashboards.HOURLY: (["hour"], "hour"),
-	dashboards.DAILY: (["date(hour) as day"], "day"),
-	dashboards.MONTHLY: (["year(hour) as year", "month(hour) as month"], "year, month"),
-}
+#: What the temperature chart sums per bin and bucket.
+FIGURES = (
+	"sum(value_sum) as total",
+	"sum(valid_count) as valid",
+	"sum(warning_count) as warning",
+	"max(value_max) as highest",
+	"sum(quarantine_count) as quarantined",
+	"sum(quarantine_sum) as quarantined_total",
+	"max(quarantine_max) as highest_quarantined",
+)
+
+
+def hourly_rows(filters: frappe._dict, start) -> list[dict]:
+	"""The last hours per bin from the hourly rollups, through ``frappe.get_list`` (site permissions)."""
+	conditions = {
+		**scope.site_filter(filters),
+		"metric": "Temperature",
+		"hour": [">=", start],
+		"storage_bin": ["is", "set"],
+	}
+	if filters.get("storage_bin"):
+		conditions["storage_bin"] = filters.storage_bin
+	return scope.read(
+		"Observation Hourly",
+		filters=conditions,
+		fields=["storage_bin", "hour", *FIGURES],
+		group_by="storage_bin, hour",
+		order_by="storage_bin",
+	)
+
+
+def daily_rows(filters: frappe._dict, start, bucket: str) -> list[dict]:
+	"""Days (or months) per bin from the day table of the rollups, restricted to the sites the user
+	may read Observation Hourly of (the permission the hourly rows are read with)."""
+	if not scope.can_read("Observation Hourly"):
+		return []
+	sites = get_allowed_sites(doctype="Observation Hourly")
+	if sites == []:
+		return []
+	day = Table(rollups.DAILY_TABLE.strip("`"))
+	if bucket == dashboards.DAILY:
+		slot = {"day": Date(day.day)}
+	else:
+		slot = {"year": Extract(DatePart.year, day.day), "month": Extract(DatePart.month, day.day)}
+	figures = {
+		"total": Sum(day.value_sum),
+		"valid": Sum(day.valid_count),
+		"warning": Sum(day.warning_count),
+		"highest": Max(day.value_max),
+		"quarantined": Sum(day.quarantine_count),
+		"quarantined_total": Sum(day.quarantine_sum),
+		"highest_quarantined": Max(day.quarantine_max),
+	}
+	query = (
+		frappe.qb.from_(day)
+		.select(day.storage_bin, *(term.as_(alias) for alias, term in {**slot, **figures}.items()))
+		.where((day.metric == "Temperature") & (day.day >= start) & (day.storage_bin != ""))
+		.groupby(day.storage_bin, *slot.values())
+	)
+	if sites is not None:
+		query = query.where(day.site.isin(sites))
+	if filters.get("site"):
+		query = query.where(day.site == filters.site)
+	if filters.get("storage_bin"):
+		query = query.where(day.storage_bin == filters.storage_bin)
+	return query.run(as_dict=True)
 
 
 @frappe.whitelist()

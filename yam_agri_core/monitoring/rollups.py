@@ -128,6 +128,7 @@ def upsert(partials: Mapping[Key, Partial]) -> int:
 		values {", ".join(rows)}
 		on duplicate key update {_MERGE}"""
 	)
+	upsert_days(rollups.by_day(partials))
 	return len(rows)
 
 
@@ -142,9 +143,116 @@ def _literal(value, escape) -> str:
 		return "'" + escape(value) + "'"
 	if isinstance(value, dt.datetime):
 		return "'" + value.isoformat(sep=" ") + "'"
+	if isinstance(value, dt.date):
+		return "'" + value.isoformat() + "'"
 	if isinstance(value, Decimal):
 		return format(value, "f")  # exact, never in exponent notation (a double)
+	if isinstance(value, float):  # Frappe reads a DECIMAL as a float: decimals are read as text instead
+		return repr(value)
 	return str(int(value))
+
+
+# --- the day level: the long charts' source -------------------------------------------------------
+
+#: Days of the hourly rollups (the 30-day and year charts read 365 rows a bin here, not 8,760): a
+#: derived table, no DocType (nobody opens one of its rows); rebuilt from the hourly rollups at will.
+DAILY_TABLE = "`yam_observation_daily`"
+_DAY_KEY = ("site", "device", "reported_device_id", "storage_bin", "metric", "day")
+_DAY_FIGURES = tuple(f for f in _FIGURES if f != "value_mean")
+_DAY_MERGE = ",\n".join(
+	line.rstrip(",")
+	for line in _MERGE.strip().split(",\n")
+	if not line.strip().startswith(("`value_mean`", "`modified_by`"))
+)
+_DAY_REPLACE = ",\n".join(f"`{c}` = values(`{c}`)" for c in (*_DAY_FIGURES, "modified"))
+
+
+def ensure_daily_table() -> None:
+	"""The day table (``on_doctype_update`` of Observation Hourly and the backfill patch create it)."""
+	frappe.db.sql_ddl(
+		f"""create table if not exists {DAILY_TABLE} (
+			`site` varchar(140) not null, `device` varchar(140) not null,
+			`reported_device_id` varchar(140) not null, `storage_bin` varchar(140) not null,
+			`metric` varchar(140) not null, `day` date not null,
+			`readings` int not null default 0, `valid_count` int not null default 0,
+			`warning_count` int not null default 0, `quarantine_count` int not null default 0,
+			`value_sum` decimal(30,9) not null default 0, `value_min` decimal(21,9) not null default 0,
+			`value_max` decimal(21,9) not null default 0, `quarantine_sum` decimal(30,9) not null default 0,
+			`quarantine_max` decimal(21,9) not null default 0, `modified` datetime(6) null,
+			primary key (`device`, `reported_device_id`, `site`, `storage_bin`, `metric`, `day`),
+			key `bin_chart_index` (`metric`, `day`, `storage_bin`, `site`, `valid_count`, `warning_count`,
+				`quarantine_count`, `value_sum`, `value_max`, `quarantine_sum`, `quarantine_max`)
+		) engine=InnoDB default charset=utf8mb4 collate=utf8mb4_unicode_ci"""
+	)
+
+
+def upsert_days(days: Mapping[rollups.DayKey, Partial]) -> None:
+	"""Merge day aggregates into the day table (the additive merge of the hours)."""
+	if not days:
+		return
+	stamp = now()
+	escape = frappe.db._conn.escape_string
+	rows = []
+	for key in sorted(
+		days, key=lambda k: (k.device, k.reported_device_id, k.site, k.storage_bin, k.metric, k.day)
+	):
+		p = days[key]
+		values = [
+			key.site,
+			key.device,
+			key.reported_device_id,
+			key.storage_bin,
+			key.metric,
+			key.day.isoformat(),
+			p.readings,
+			p.valid,
+			p.warning,
+			p.quarantine,
+			p.value_sum,
+			p.value_min or 0,
+			p.value_max or 0,
+			p.quarantine_sum,
+			p.quarantine_max or 0,
+			stamp,
+		]
+		rows.append("(" + ", ".join(_literal(v, escape) for v in values) + ")")
+	frappe.db.sql(
+		f"""insert into {DAILY_TABLE} ({", ".join(f"`{c}`" for c in (*_DAY_KEY, *_DAY_FIGURES, "modified"))})
+		values {", ".join(rows)}
+		on duplicate key update {_DAY_MERGE}"""
+	)
+
+
+_DAYS_FROM_HOURS = f"""
+	select h.`site`, h.`device`, h.`reported_device_id`, h.`storage_bin`, h.`metric`, date(h.`hour`),
+		sum(h.`readings`), sum(h.`valid_count`), sum(h.`warning_count`), sum(h.`quarantine_count`),
+		cast(sum(h.`value_sum`) as char),
+		cast(ifnull(min(case when h.`valid_count` + h.`warning_count` > 0 then h.`value_min` end), 0) as char),
+		cast(ifnull(max(case when h.`valid_count` + h.`warning_count` > 0 then h.`value_max` end), 0) as char),
+		cast(sum(h.`quarantine_sum`) as char),
+		cast(ifnull(max(case when h.`quarantine_count` > 0 then h.`quarantine_max` end), 0) as char),
+		%(stamp)s
+	from {TABLE} h
+	where h.`hour` >= %(start)s and h.`hour` < %(end)s {{site}}
+	group by h.`site`, h.`device`, h.`reported_device_id`, h.`storage_bin`, h.`metric`, date(h.`hour`)"""
+
+
+def recompute_days(start: dt.date, end: dt.date, site: str | None = None) -> int:
+	"""The days ``[start, end)`` recomputed from the hourly rollups (a read, then multi-row inserts)."""
+	rows = frappe.db.sql(
+		_DAYS_FROM_HOURS.replace("{site}", "and h.`site` = %(site)s" if site else ""),
+		{"start": start, "end": end, "site": site, "stamp": now()},
+	)
+	escape = frappe.db._conn.escape_string
+	columns = ", ".join(f"`{c}`" for c in (*_DAY_KEY, *_DAY_FIGURES, "modified"))
+	for i in range(0, len(rows), ROWS_PER_INSERT):
+		values = ", ".join(
+			"(" + ", ".join(_literal(v, escape) for v in row) + ")" for row in rows[i : i + ROWS_PER_INSERT]
+		)
+		frappe.db.sql(
+			f"insert into {DAILY_TABLE} ({columns}) values {values} on duplicate key update {_DAY_REPLACE}"
+		)
+	return len(rows)
 
 
 # --- recomputing from the readings -----------------------------------------------------------------
@@ -166,12 +274,12 @@ _REBUILD_SELECT = f"""
 		sum(o.`quality_flag` = 'Valid'),
 		sum(o.`quality_flag` = 'Warning'),
 		sum(o.`quality_flag` = 'Quarantine'),
-		ifnull(sum(case when {_CHARTED_SQL} then o.`value` end), 0),
-		ifnull(min(case when {_CHARTED_SQL} then o.`value` end), 0),
-		ifnull(max(case when {_CHARTED_SQL} then o.`value` end), 0),
-		ifnull(avg(case when {_CHARTED_SQL} then o.`value` end), 0),
-		ifnull(sum(case when o.`quality_flag` = 'Quarantine' then o.`value` end), 0),
-		ifnull(max(case when o.`quality_flag` = 'Quarantine' then o.`value` end), 0)
+		cast(ifnull(sum(case when {_CHARTED_SQL} then o.`value` end), 0) as char),
+		cast(ifnull(min(case when {_CHARTED_SQL} then o.`value` end), 0) as char),
+		cast(ifnull(max(case when {_CHARTED_SQL} then o.`value` end), 0) as char),
+		cast(ifnull(avg(case when {_CHARTED_SQL} then o.`value` end), 0) as char),
+		cast(ifnull(sum(case when o.`quality_flag` = 'Quarantine' then o.`value` end), 0) as char),
+		cast(ifnull(max(case when o.`quality_flag` = 'Quarantine' then o.`value` end), 0) as char)
 	from `tabObservation` o
 	where o.`observed_at` >= %(start)s and o.`observed_at` < %(end)s {{site}}
 	group by o.`site`, ifnull(o.`device`, ''), if(ifnull(o.`device`, '') = '', ifnull(o.`reported_device_id`, ''), ''),
@@ -201,6 +309,8 @@ def recompute(start: dt.datetime, end: dt.datetime, site: str | None = None) -> 
 			values {values}
 			on duplicate key update {_REPLACE}"""
 		)
+	last_day = (end - rollups.HOUR).date()
+	recompute_days(start.date(), last_day + dt.timedelta(days=1), site)
 	return len(rows)
 
 

@@ -68,6 +68,33 @@ def truth(sites: list[str]) -> dict:
 	}
 
 
+DAY_FIGURES = tuple(f for f in FIGURES if f != "value_mean")
+
+
+def truth_days(sites: list[str]) -> dict:
+	"""The reference of the day table: the same GROUP BY per day."""
+	sql = TRUTH_SQL.replace("date_format(o.observed_at, '%%Y-%%m-%%d %%H:00:00')", "date(o.observed_at)")
+	rows = frappe.db.sql(sql, {"sites": sites}, as_dict=True)
+	return {
+		(r.site, r.device, r.reported_device_id, r.storage_bin, r.metric, str(r.hour)): day_figures(r)
+		for r in rows
+	}
+
+
+def day_figures(row) -> tuple:
+	return tuple(Decimal(str(row[f] or 0)).quantize(Decimal("1e-7")) for f in DAY_FIGURES)
+
+
+def stored_days(sites: list[str]) -> dict:
+	rows = frappe.db.sql(
+		f"select * from {rollups.DAILY_TABLE} where site in %(sites)s", {"sites": sites}, as_dict=True
+	)
+	return {
+		(r.site, r.device, r.reported_device_id, r.storage_bin, r.metric, str(r.day)): day_figures(r)
+		for r in rows
+	}
+
+
 def stored(sites: list[str]) -> dict:
 	rows = frappe.get_all("Observation Hourly", {"site": ["in", sites]}, ["*"])
 	return {
@@ -125,6 +152,13 @@ class TestRollups(FrappeTestCase):
 		self.assertEqual(
 			differing, {}, f"{len(differing)} of {len(expected)} rollups differ (stored, group by)"
 		)
+		days, expected_days = stored_days(self.sites), truth_days(self.sites)
+		differing = {
+			k: (days.get(k), expected_days.get(k))
+			for k in days.keys() | expected_days.keys()
+			if days.get(k) != expected_days.get(k)
+		}
+		self.assertEqual(differing, {}, f"{len(differing)} of {len(expected_days)} days differ")
 
 	def hours_ago(self, hours: float) -> dt.datetime:
 		return add_to_date(now_datetime(), hours=-hours).replace(microsecond=0)
@@ -232,6 +266,7 @@ class TestRollups(FrappeTestCase):
 		del after_first[archived_key]
 		self.assertEqual(after_first, truth(self.sites))
 		frappe.db.sql("delete from `tabObservation Hourly` where hour = %s", archived_hour)
+		frappe.db.sql(f"delete from {rollups.DAILY_TABLE} where day = %s", archived_hour.date())
 		# one site only
 		frappe.db.sql("update `tabObservation Hourly` set readings = 0 where site in %s", [self.sites])
 		rollups.rebuild_rollups(str(start), site=self.site_b)

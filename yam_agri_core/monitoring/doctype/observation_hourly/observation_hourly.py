@@ -58,6 +58,9 @@ class ObservationHourly(Document):
 
 
 def on_doctype_update():
+	from yam_agri_core.monitoring.rollups import ensure_daily_table
+
+	ensure_daily_table()
 	if not frappe.db.has_index("tabObservation Hourly", UNIQUE_INDEX):
 		columns = ", ".join(f"`{c}`" for c in KEY_COLUMNS)
 		frappe.db.sql_ddl(
