@@ -344,7 +344,9 @@ adopt_backup_key_offline() {
 		dr_exec cat "sites/$site/site_config.json" </dev/null >"$work/current.json" &&
 		python3 "$SCRIPT_DIR/yam_agri_core/ops.py" merge-key "$work/current.json" "$work/backup.json" \
 			>"$work/merged.json"; then
-		if ! cmp -s "$work/current.json" "$work/merged.json"; then
+		# (compared as JSON: the merge may write the same settings in another layout)
+		if ! python3 -c 'import json, sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
+			"$work/current.json" "$work/merged.json"; then
 			info "site config: taking the backup's encryption_key"
 			dr_exec tee -- "sites/$site/site_config.json" <"$work/merged.json" >/dev/null || rc=1
 		fi
