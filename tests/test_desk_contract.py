@@ -253,7 +253,7 @@ def test_card_is_standard_public_and_readable_by_personas(name):
 
 def test_grain_on_hand_shows_whole_kilograms_in_full():
 	"""Frappe shortens a Sum card's Float to "57.200 K" ("K 57.200" right to left): the card is a custom
-	one (desk.cards.grain_on_hand) giving whole kg as an Int, shown in full."""
+	one (desk.cards.grain_on_hand) giving whole kg, shown in full and grouped ("57,200")."""
 	card = CARDS["Grain on Hand (kg)"]
 	assert (card["type"], card["method"]) == ("Custom", "yam_agri_core.desk.cards.grain_on_hand")
 	assert card["show_full_number"] == 1

@@ -80,6 +80,8 @@ def test_grain_on_hand_is_whole_kilograms_in_full(desk):
 	widget = desk.page.locator('[number_card_name="Grain on Hand (kg)"] .number').first
 	text = widget.inner_text().strip()
 	assert not re.search(r"[KMBk]\b|\bK", text), f"Grain on Hand reads {text!r}"
+	if round(abs(parse_shown_number(text) or 0)) >= 1000:
+		assert re.search(r"\d[,٬.]\d{3}\b", text), f"Grain on Hand reads {text!r}: thousands not grouped"
 	held = sum(
 		float(v or 0)
 		for v in desk.env.admin.values(

@@ -92,7 +92,8 @@ def count_calibration_due(filters: str | list | dict | None = None) -> dict:
 @frappe.whitelist()
 def grain_on_hand(filters: str | list | dict | None = None) -> dict:
 	"""Number Card "Grain on Hand (kg)": the available kg of the user's lots that hold grain, as a whole
-	number of kilograms (the card shows it in full, grouped the reader's way: never "57.200 K")."""
+	number of kilograms shown in full (``show_full_number``) and grouped: "57,200", never "57.200 K".
+	A Float (Desk groups thousands of a Float and drops ".000" of a whole one; an Int is not grouped)."""
 	rows = scope.read(
 		"Lot",
 		filters=[["Lot", "status", "not in", list(dashboards.LOT_STATUSES_OFF_HAND)]],
@@ -100,7 +101,7 @@ def grain_on_hand(filters: str | list | dict | None = None) -> dict:
 	)
 	return {
 		"value": round(float(rows[0].kg or 0)) if rows else 0,
-		"fieldtype": "Int",
+		"fieldtype": "Float",
 		"route": ["List", "Lot"],
 		"route_options": {"status": ["not in", list(dashboards.LOT_STATUSES_OFF_HAND)]},
 	}

@@ -135,7 +135,7 @@ class TestDeskCards(FrappeTestCase):
 		self.assertEqual(self.custom(self.user_none, cards.grain_on_hand), 0)
 		frappe.set_user(self.user_a)
 		answer = cards.grain_on_hand()
-		self.assertEqual((answer["fieldtype"], answer["route"]), ("Int", ["List", "Lot"]))
+		self.assertEqual((answer["fieldtype"], answer["route"]), ("Float", ["List", "Lot"]))
 
 	def test_open_critical_counts_a_critical_nonconformance_under_investigation(self):
 		card = frappe.get_doc("Number Card", "Open Critical Nonconformances")
