@@ -43,7 +43,7 @@ Usage: bash run.sh COMMAND [ARGS]
 
 Stack (docker compose, docker-compose.yaml + .env):
   up                     build the app image if it is missing, start the stack, wait until the site answers
-  down                   stop the stack (data volumes are kept)
+  down                   stop the stack and remove its containers (data volumes are kept)
   logs [SERVICE]         follow logs (all services, or one: backend, db, scheduler, mock_iot, ...)
   shell                  open a bash shell in the backend container (bench directory)
   status                 containers, their health and frappe.ping; exit 4 if anything is unhealthy
@@ -66,7 +66,8 @@ Site (the stack's backend container, or the native bench in local-bench mode):
   watch                  email YAM_ADMIN_EMAIL once per event: no backup for 26 h, failed backup, disk > 80 %
   schedule install|remove|show
                          systemd timers: daily backup + prune, hourly watch, weekly offsite (catch up after off)
-  test [ARGS...]         run the app's integration tests (bench run-tests --app yam_agri_core) with CI=1
+  test [ARGS...]         run the app's integration tests (bench run-tests --app yam_agri_core) with CI=1; in the
+                         stack on test.localhost, made for the run and dropped after it (YAM_KEEP_TEST_SITE=1 keeps it)
   gateway-user EMAIL [SITE...]
                          create/refresh a Sensor Gateway API user for SITEs (default: all sites) and print
                          its API key and secret (uses the Administrator password: ADMIN_PASSWORD)
