@@ -203,3 +203,15 @@ def test_days_merge_their_hours_exactly():
 		).values()
 		assert p == expected
 	assert {k.day for k in days} == {r["observed_at"].date() for r in readings}
+
+
+def test_a_rebuild_leaves_the_hours_of_an_archived_month_alone():
+	rows = [
+		("h1", "SITE-A", dt.datetime(2026, 3, 4, 5)),
+		("h2", "SITE-A", dt.datetime(2026, 4, 1, 0)),
+		("h3", "SITE-B", dt.datetime(2026, 3, 9, 23)),
+		("h4", "SITE-A", "2026-03-31 23:00:00"),
+	]
+	kept = rollups.outside_archived(rows, {("SITE-A", "2026-03")}, site_at=1, hour_at=2)
+	assert [r[0] for r in kept] == ["h2", "h3"]
+	assert rollups.outside_archived(rows, set(), 1, 2) == rows

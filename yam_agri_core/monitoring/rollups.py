@@ -7,8 +7,9 @@
 * A re-flag (``quality_flag`` set on a stored reading, e.g. by ``db_set``) recomputes the hours it
   touches from the readings (:func:`refresh_hours_of`); a change made behind Frappe's back (SQL, an
   import, a restore) is repaired by :func:`rebuild_rollups` for any window, which is idempotent.
-* A rebuild only writes the hours that still have readings: hours whose readings were archived out
-  of MariaDB keep their rollups, which stay the long-term source of the charts.
+* A rebuild only writes the hours that still have readings, and never the hours of a month moved to
+  the readings archive (a few of its readings may stay in MariaDB): those keep their rollups, which
+  stay the long-term source of the charts.
 
 The arithmetic is in ``yam_agri_core.rules.rollups``.
 """
@@ -299,6 +300,7 @@ def recompute(start: dt.datetime, end: dt.datetime, site: str | None = None) -> 
 		_REBUILD_SELECT.replace("{site}", "and o.`site` = %(site)s" if site else ""),
 		{"start": start, "end": end, "site": site, "stamp": now(), "user": frappe.session.user},
 	)
+	rows = rollups.outside_archived(rows, archived_months(site), _SITE_AT, _HOUR_AT)
 	escape = frappe.db._conn.escape_string
 	for i in range(0, len(rows), ROWS_PER_INSERT):
 		values = ", ".join(
@@ -312,6 +314,18 @@ def recompute(start: dt.datetime, end: dt.datetime, site: str | None = None) -> 
 	last_day = (end - rollups.HOUR).date()
 	recompute_days(start.date(), last_day + dt.timedelta(days=1), site)
 	return len(rows)
+
+
+_SITE_AT = _COLUMNS.index("site")
+_HOUR_AT = _COLUMNS.index("hour")
+
+
+def archived_months(site: str | None = None) -> set[tuple[str, str]]:
+	"""(site, month) of every month moved to the readings archive: their rollups are not recomputed."""
+	if not frappe.db.table_exists("Observation Archive"):
+		return set()
+	filters = {"status": "Archived", **({"site": site} if site else {})}
+	return {(r.site, r.month) for r in frappe.get_all("Observation Archive", filters, ["site", "month"])}
 
 
 def refresh_hours_of(readings: Iterable[Mapping]) -> None:

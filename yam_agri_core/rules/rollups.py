@@ -209,3 +209,19 @@ def hour_window(start: dt.datetime, end: dt.datetime) -> tuple[dt.datetime, dt.d
 	first = hour_of(start)
 	last = hour_of(end)
 	return first, last if last == end else last + HOUR
+
+
+def month_of_hour(hour: dt.datetime | str) -> str:
+	"""``YYYY-MM`` of an hour (a datetime, or the text MariaDB returns for it)."""
+	if isinstance(hour, str):
+		return hour[:7]
+	return f"{hour.year:04d}-{hour.month:02d}"
+
+
+def outside_archived(rows: Iterable, archived: set[tuple[str, str]], site_at: int, hour_at: int) -> list:
+	"""The recomputed rows whose (site, month) is not archived. An archived month's readings left
+	MariaDB (but for the few a nonconformance, an evidence pack or an alert names), so recomputing its
+	hours from what is left would shrink its rollups: they are the month's record and stay as they are."""
+	if not archived:
+		return list(rows)
+	return [row for row in rows if (row[site_at], month_of_hour(row[hour_at])) not in archived]

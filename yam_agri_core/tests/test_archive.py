@@ -15,7 +15,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, now_datetime
 
-from yam_agri_core.monitoring import archive, archive_read
+from yam_agri_core.monitoring import archive, archive_read, rollups
 from yam_agri_core.monitoring.report.archived_readings import archived_readings
 from yam_agri_core.monitoring.report.quarantine_review import quarantine_review
 from yam_agri_core.quality.doctype.evidence_pack import gather
@@ -157,6 +157,39 @@ class TestArchiveMonth(ArchiveCase):
 		self.assertEqual(frappe.db.get_value("Nonconformance", nc.name, "observation"), names[3])
 		# read together, the month is whole and nothing twice
 		self.assertEqual(sorted(r.name for r in self.everything(site)), sorted(names))
+
+	def test_a_rollup_rebuild_keeps_an_archived_months_figures(self):
+		site, device, names = self.a_site_with_readings(6)
+		kept_at = frappe.db.get_value("Observation", names[2], "observed_at")
+		twin = frappe.get_doc(
+			{
+				"doctype": "Observation",
+				"device": device.name,
+				"metric": "Temperature",
+				"value": 21.0,
+				"unit": "°C",
+				"observed_at": kept_at + dt.timedelta(minutes=1),
+			}
+		).insert(ignore_permissions=True)
+		make_nc(site, observation=names[2])
+		frappe.db.commit()
+
+		def hourly():
+			return frappe.db.sql(
+				"""select sum(readings), max(value_max) from `tabObservation Hourly`
+				where site = %s and hour >= %s and hour < %s""",
+				(site, self.start, self.end),
+			)[0]
+
+		before = hourly()
+		outcome = archive.archive_month(site, self.month)
+		self.assertEqual((outcome["moved"], outcome["kept"]), (6, 1))
+		self.assertFalse(frappe.db.exists("Observation", twin.name))
+
+		# the hour of the kept reading still counts both readings after a rebuild over the month
+		rollups.rebuild_rollups(str(self.start), str(self.end), site)
+		self.assertEqual(hourly(), before)
+		self.assertEqual(before[0], 7)
 
 	def test_a_crash_between_the_file_and_the_delete_loses_and_doubles_nothing(self):
 		site, _device, _names = self.a_site_with_readings(12)
