@@ -26,6 +26,7 @@ REPORTS = {
 	"User Access Audit": "Quality",
 	"Quarantine Review": "Monitoring",
 	"Device Health": "Monitoring",
+	"Archived Readings": "Monitoring",
 	"Scale Ticket Mismatches": "Traceability",
 	"Lot Stock": "Traceability",
 	"Mock Recall": "Traceability",
