@@ -23,6 +23,7 @@ from frappe.utils.html_utils import sanitize_html
 from yam_agri_core import store
 from yam_agri_core.monitoring import ingest, rollups
 from yam_agri_core.monitoring.doctype.observation.observation import reasons_text, stored_copy
+from yam_agri_core.permissions import get_allowed_sites
 from yam_agri_core.rule_bridge import translate_rule_error
 from yam_agri_core.rules import observation_batch, thresholds
 from yam_agri_core.rules.messages import RuleError
@@ -169,16 +170,32 @@ class Batch:
 				self.refuse(row, ingest.row_error(row, translate_rule_error(error)))
 
 	def check_same_site_links(self):
+		"""As a reading saved through its document (``rule_bridge.check_links_same_site``): a bin or lot
+		of a site the gateway may not see is refused as not found, naming nothing of it."""
+		allowed: dict[str, list[str] | None] = {}
+
+		def visible(doctype: str, site: str | None) -> bool:
+			if doctype not in allowed:
+				allowed[doctype] = get_allowed_sites(doctype=doctype)
+			return not site or allowed[doctype] is None or site in allowed[doctype]
+
 		for row, r in self.standing():
 			linked = []
 			if r.get("storage_bin"):
 				site = (self.bins.get(r["storage_bin"]) or {}).get("site")
 				linked.append(
-					LinkedRecord("storage_bin", _("Storage Bin"), "Storage Bin", r["storage_bin"], site)
+					LinkedRecord(
+						"storage_bin",
+						_("Storage Bin"),
+						"Storage Bin",
+						r["storage_bin"],
+						site,
+						visible("Storage Bin", site),
+					)
 				)
 			if r.get("lot"):
 				site = (self.lots.get(r["lot"]) or {}).get("site")
-				linked.append(LinkedRecord("lot", _("Lot"), "Lot", r["lot"], site))
+				linked.append(LinkedRecord("lot", _("Lot"), "Lot", r["lot"], site, visible("Lot", site)))
 			try:
 				check_same_site(r["site"], linked)
 			except RuleError as error:
