@@ -381,3 +381,56 @@ def optimize(doctypes):
 			rows,
 		)
 	)
+
+
+# --- yam archive ---------------------------------------------------------------------------------
+
+
+@yam.command("archive")
+@click.option("--dry-run", is_flag=True, help="Only say which months would move; move nothing.")
+@click.option(
+	"--status",
+	"status_only",
+	is_flag=True,
+	help="Only show the live table, the archive and the oldest month.",
+)
+@site_command(writes=False)
+def archive(dry_run, status_only):
+	"""Move sensor readings older than the retention of YAM Agri Settings (Keep Readings Live For) out of
+	the database into one Parquet file per site and month (runbook 8.3). Each month is its own
+	transaction: a month leaves the database only after its file is written and checked; a second run
+	moves nothing. Readings a nonconformance, an evidence pack or an alert names stay.
+
+	\b
+	Examples:
+	  bench --site SITE yam archive --status
+	  bench --site SITE yam archive --dry-run
+	  bench --site SITE yam archive
+	"""
+	from yam_agri_core.monitoring import archive as readings_archive
+	from yam_agri_core.rules.archive import human_bytes
+
+	if not status_only:
+		result = readings_archive.run_archive(dry_run=dry_run)
+		for m in result["months"]:
+			template = (
+				_("{0} {1}: would move {2}, keep {3}") if dry_run else _("{0} {1}: moved {2}, kept {3}")
+			)
+			say(template.format(m["site"], m["month"], m["moved"], m["kept"]))
+		template = (
+			_("{0} readings older than {1} would move ({2} site-months due)")
+			if dry_run
+			else _("{0} readings older than {1} moved ({2} site-months due)")
+		)
+		say(template.format(result["moved"], result["cutoff"], len(result["months"])))
+	s = readings_archive.archive_status()
+	say(
+		_("Readings in the database: about {0} rows, {1}; oldest live month: {2}").format(
+			s["live_rows_estimate"], human_bytes(s["live_bytes"]), s["oldest_live_month"] or "-"
+		)
+	)
+	say(
+		_("Readings archive: {0} site-months, {1} rows, {2}; keep live: {3} days").format(
+			s["archived_months"], s["archived_rows"], human_bytes(s["archive_bytes"]), s["retention_days"]
+		)
+	)

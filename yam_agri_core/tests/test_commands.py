@@ -38,6 +38,7 @@ from yam_agri_core.tests.utils import (
 test_ignore = TEST_IGNORE
 
 SUBCOMMANDS = (
+	"archive",
 	"check",
 	"db-size",
 	"demo",
@@ -460,6 +461,16 @@ class TestHealthCommands(CommandCase):
 		self.assertIn("Indexes of tabObservation:", result.output)
 		self.assertIn("PRIMARY", result.output)
 		self.yam("db-size", "--limit", "0", status=2)
+
+	def test_archive_dry_run_and_status_move_nothing(self):
+		live = frappe.db.count("Observation")
+		result = self.yam("archive", "--dry-run")
+		self.assertIn("would move", result.output)
+		self.assertIn("Readings archive:", result.output)
+		status = self.yam("archive", "--status")
+		self.assertNotIn("would move", status.output)
+		self.assertIn("Readings in the database:", status.output)
+		self.assertEqual(frappe.db.count("Observation"), live)
 
 	def test_optimize_analyzes_and_times(self):
 		result = self.yam("optimize", "--doctype", "Observation", "--doctype", "lot")
