@@ -286,6 +286,10 @@ status_local() { # the bench answers frappe.ping (bench execute, and over HTTP w
 			bad=1
 		fi
 	fi
+	if ((bad == 0)) && declare -F status_archive_report >/dev/null; then
+		info ""
+		status_archive_report
+	fi
 	((bad == 0)) || die "$E_UNHEALTHY" "site $YAM_SITE does not answer" "is MariaDB running? (systemctl status mariadb)" \
 		"is the bench started? (bench start, or supervisor)"
 	return 0
@@ -317,6 +321,11 @@ status_stack() { # every service's container and health, then frappe.ping over H
 	if declare -F status_ops_report >/dev/null; then
 		info ""
 		status_ops_report
+	fi
+	# the readings: live table, archive and oldest live month (archive.sh)
+	if ((prc == 0)) && declare -F status_archive_report >/dev/null; then
+		info ""
+		status_archive_report
 	fi
 	if ((${#problems[@]})); then
 		printf 'run.sh: error: the stack is not healthy\n' >&2
