@@ -165,6 +165,10 @@ def test_workspace_shortcuts_point_at_real_things_with_real_filters(name):
 			assert known_doctype(sc["link_to"]), sc
 			for row in filter_rows(sc.get("stats_filter")):
 				check_filter(sc["link_to"], row)
+		elif sc["type"] == "URL":
+			# a page the app serves itself (the field page: yam_agri_core/www/field)
+			page = APP / "www" / sc["url"].strip("/")
+			assert sc["url"].startswith("/") and (page.is_dir() or page.with_suffix(".html").exists()), sc
 		else:
 			assert sc["type"] == "Report" and sc["link_to"] in REPORTS
 
