@@ -56,3 +56,15 @@ def check_dates(filters: dict) -> None:
 
 def no_site_message() -> str:
 	return _("You have no access to the chosen site, or no site is granted to you.")
+
+
+def archive_filters(filters: dict, fieldnames: tuple[str, ...]) -> dict:
+	"""A report's filters as the readings archive reads them (``monitoring.archive_read``): the named
+	fields that are set, and the report's period as ``[from, to)``."""
+	start, end = date_range(filters)
+	found = {f: filters[f] for f in fieldnames if filters.get(f)}
+	if start:
+		found["from"] = start
+	if end:
+		found["to"] = add_days(end, 1)
+	return found

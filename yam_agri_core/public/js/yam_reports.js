@@ -17,3 +17,38 @@ yam_agri.reports.align_text_columns = function (options) {
 	}
 	return options;
 };
+
+// The filters every readings report starts with: site, the period (from `from_default` to today), a device
+// of the chosen site and a metric (Quarantine Review, Archived Readings).
+yam_agri.reports.reading_filters = function (from_default) {
+	return [
+		{ fieldname: "site", label: __("Site"), fieldtype: "Link", options: "Site" },
+		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date", default: from_default, reqd: 1 },
+		{
+			fieldname: "to_date",
+			label: __("To Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.get_today(),
+			reqd: 1,
+		},
+		{
+			fieldname: "device",
+			label: __("Device"),
+			fieldtype: "Link",
+			options: "Device",
+			get_query: () => {
+				const site = frappe.query_report.get_filter_value("site");
+				return site ? { filters: { site } } : {};
+			},
+		},
+		{
+			fieldname: "metric",
+			label: __("Metric"),
+			fieldtype: "Select",
+			options: ["", "Temperature", "Humidity", "Grain Moisture", "CO2", "Other"].map((value) => ({
+				value,
+				label: __(value),
+			})),
+		},
+	];
+};

@@ -3,40 +3,7 @@
 
 frappe.query_reports["Archived Readings"] = {
 	filters: [
-		{ fieldname: "site", label: __("Site"), fieldtype: "Link", options: "Site" },
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.get_today(), -12),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
-		{
-			fieldname: "device",
-			label: __("Device"),
-			fieldtype: "Link",
-			options: "Device",
-			get_query: () => {
-				const site = frappe.query_report.get_filter_value("site");
-				return site ? { filters: { site } } : {};
-			},
-		},
-		{
-			fieldname: "metric",
-			label: __("Metric"),
-			fieldtype: "Select",
-			options: ["", "Temperature", "Humidity", "Grain Moisture", "CO2", "Other"].map((value) => ({
-				value,
-				label: __(value),
-			})),
-		},
+		...yam_agri.reports.reading_filters(frappe.datetime.add_months(frappe.datetime.get_today(), -12)),
 		{
 			fieldname: "quality_flag",
 			label: __("Quality Flag"),

@@ -7,9 +7,7 @@ sees nothing of them. The live readings are in Observation."""
 
 from __future__ import annotations
 
-import frappe
 from frappe import _
-from frappe.utils import add_days
 
 from yam_agri_core import report_scope as scope
 from yam_agri_core.monitoring import archive_read
@@ -40,7 +38,12 @@ def execute(filters: dict | None = None):
 	sites = scope.readable_sites(filters, DOCTYPE)
 	if sites == []:
 		return columns(), [], scope.no_site_message(), None, summary([])
-	rows = archive_read.archived_rows(archive_filters(filters), sites, FIELDS, limit=MAX_ROWS + 1)
+	rows = archive_read.archived_rows(
+		scope.archive_filters(filters, ("device", "metric", "quality_flag")),
+		sites,
+		FIELDS,
+		limit=MAX_ROWS + 1,
+	)
 	message = None
 	if len(rows) > MAX_ROWS:
 		rows = rows[:MAX_ROWS]
@@ -50,16 +53,6 @@ def execute(filters: dict | None = None):
 	for row in rows:  # reasons were stored in the writer's language: shown in the reader's
 		row.flag_reason = stored_text.localize_reasons(row.flag_reason, _) if row.flag_reason else None
 	return columns(), rows, message, None, summary(rows)
-
-
-def archive_filters(filters: frappe._dict) -> dict:
-	start, end = scope.date_range(filters)
-	found = {f: filters[f] for f in ("device", "metric", "quality_flag") if filters.get(f)}
-	if start:
-		found["from"] = start
-	if end:
-		found["to"] = add_days(end, 1)
-	return found
 
 
 def columns() -> list[dict]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import frappe
 from frappe import _
 from frappe.query_builder.functions import Count, Date, Max, Min
-from frappe.utils import add_days
 from pypika.terms import LiteralValue
 
 from yam_agri_core import report_scope as scope
@@ -65,21 +64,12 @@ def read(filters: frappe._dict, sites: list[str] | None) -> list[dict]:
 	for fieldname in ("device", "metric", "storage_bin"):
 		if filters.get(fieldname):
 			query = query.where(getattr(Obs, fieldname) == filters[fieldname])
-	archived = archive_read.quarantine_groups(archive_filters(filters), sites)
+	archived = archive_read.quarantine_groups(
+		scope.archive_filters(filters, ("device", "metric", "storage_bin")), sites
+	)
 	if not archived:
 		return query.run(as_dict=True)
 	return archive.merge_quarantine_groups([*query.run(as_dict=True), *archived])
-
-
-def archive_filters(filters: frappe._dict) -> dict:
-	"""The report's filters as the archive reads them (the period as [from, to))."""
-	start, end = scope.date_range(filters)
-	found = {f: filters[f] for f in ("device", "metric", "storage_bin") if filters.get(f)}
-	if start:
-		found["from"] = start
-	if end:
-		found["to"] = add_days(end, 1)
-	return found
 
 
 def columns() -> list[dict]:
