@@ -24,6 +24,7 @@ import shutil
 import time
 
 import frappe
+from bench_masters import ensure_sensors, ensure_site
 from frappe.utils import now_datetime
 
 SITE = "BENCH-ARCH"
@@ -110,29 +111,8 @@ def run(args) -> None:
 
 
 def masters(sensors: int) -> list[str]:
-	if not frappe.db.exists("Site", SITE):
-		frappe.get_doc(
-			{
-				"doctype": "Site",
-				"site_code": SITE,
-				"site_name": SITE,
-				"site_type": "Silo",
-				"governorate": "Ta'iz",
-			}
-		).insert(ignore_permissions=True)
-	devices = []
-	for s in range(sensors):
-		device_id = f"{SITE}-T{s:02d}"
-		if not frappe.db.exists("Device", device_id):
-			frappe.get_doc(
-				{
-					"doctype": "Device",
-					"device_id": device_id,
-					"device_type": "Temperature Sensor",
-					"site": SITE,
-				}
-			).insert(ignore_permissions=True)
-		devices.append(device_id)
+	ensure_site(SITE)
+	devices = ensure_sensors(SITE, "T", sensors)
 	frappe.db.commit()
 	return devices
 

@@ -25,6 +25,7 @@ import time
 import urllib.request
 
 import frappe
+from bench_masters import ensure_sensors, ensure_site
 from frappe.model.naming import make_autoname
 from frappe.permissions import add_user_permission
 from frappe.utils import now, now_datetime
@@ -83,29 +84,8 @@ class Clock:
 
 
 def build() -> tuple[list[str], str]:
-	if not frappe.db.exists("Site", SITE):
-		frappe.get_doc(
-			{
-				"doctype": "Site",
-				"site_code": SITE,
-				"site_name": SITE,
-				"site_type": "Silo",
-				"governorate": "Ta'iz",
-			}
-		).insert(ignore_permissions=True)
-	devices = []
-	for i in range(DEVICES):
-		device_id = f"{SITE}-T{i:02d}"
-		if not frappe.db.exists("Device", device_id):
-			frappe.get_doc(
-				{
-					"doctype": "Device",
-					"device_id": device_id,
-					"device_type": "Temperature Sensor",
-					"site": SITE,
-				}
-			).insert(ignore_permissions=True)
-		devices.append(frappe.db.get_value("Device", {"device_id": device_id}, "name"))
+	ensure_site(SITE)
+	devices = ensure_sensors(SITE, "T", DEVICES)
 	if not frappe.db.exists("User", GATEWAY):
 		frappe.get_doc(
 			{

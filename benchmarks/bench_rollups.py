@@ -24,6 +24,7 @@ import statistics
 import time
 
 import frappe
+from bench_masters import ensure_sensors
 from frappe.utils import now_datetime
 
 SITE = "BENCH-ROLL"
@@ -265,19 +266,7 @@ def ingest() -> None:
 	from yam_agri_core.api import ingest_observations
 	from yam_agri_core.monitoring.doctype.observation import gateway_batch
 
-	devices = []
-	for i in range(INGEST_SENSORS):
-		device_id = f"{SITE}-I{i:02d}"
-		if not frappe.db.exists("Device", device_id):
-			frappe.get_doc(
-				{
-					"doctype": "Device",
-					"device_id": device_id,
-					"device_type": "Temperature Sensor",
-					"site": SITE,
-				}
-			).insert(ignore_permissions=True)
-		devices.append(device_id)
+	devices = ensure_sensors(SITE, "I", INGEST_SENSORS)
 	frappe.db.commit()
 	at = [now_datetime() - dt.timedelta(days=20)]
 
