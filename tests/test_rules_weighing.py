@@ -146,3 +146,13 @@ def test_an_import_counts_the_earlier_rows_of_a_lot():
 	assert lots.expected("LOT-B", "Inbound", None) == 3000
 	lots.weighed("LOT-A", 5900)
 	assert lots.expected("LOT-A", "Inbound", None) is None  # fully weighed
+
+
+def test_a_lot_figure_is_taken_again_only_while_nobody_typed_over_it():
+	from yam_agri_core.rules.weighing import keeps_lot_figure
+
+	assert keeps_lot_figure(True, False, 5800.0, 5800.0)
+	assert not keeps_lot_figure(True, False, 5800.0, 6000.0)  # typed over: the sender's now
+	assert not keeps_lot_figure(False, False, 5800.0, 5800.0)  # typed by the sender
+	assert not keeps_lot_figure(True, True, None, 5800.0)  # a new ticket (an import) keeps its figure
+	assert not keeps_lot_figure(True, False, None, 5800.0)

@@ -117,6 +117,19 @@ def expected_of_truck(declared_at_receipt_kg: float | None, weighed_before_kg: f
 	return remaining if remaining > 0 else None
 
 
+def keeps_lot_figure(
+	taken_from_lot: bool, is_new: bool, expected_before_kg: float | None, expected_now_kg: float | None
+) -> bool:
+	"""Whether a ticket's filled Expected Net Weight is the lot's figure of an earlier save, to be taken
+	again from the lot (``expected_of_truck``) rather than kept as the sender's.
+
+	A figure typed over the lot's is the sender's; a new ticket that arrives with the lot's figure already
+	taken (an import, which counts its earlier rows) keeps it as it is."""
+	if not taken_from_lot or is_new or expected_before_kg is None:
+		return False
+	return round(expected_before_kg or 0.0, WEIGHT_DECIMALS) == round(expected_now_kg or 0.0, WEIGHT_DECIMALS)
+
+
 class LotExpectations:
 	"""What each lot of an import still expects as the file's rows are imported in order: the quantity
 	declared at receipt less the net of its submitted Inbound tickets and of the file's rows imported

@@ -132,13 +132,16 @@ class ScaleTicket(Document):
 
 		A typed figure is the sender's (typing over the lot's figure makes it so); a new ticket that
 		arrives with the lot's figure already taken (an import, which counts its earlier rows) keeps it."""
-		if not self.expected_from_lot or self.is_new():
-			return False
 		before = self.get_doc_before_save()
-		if before and flt(before.expected_net_kg) == flt(self.expected_net_kg):
-			return True
-		self.expected_from_lot = 0
-		return False
+		keeps = weighing.keeps_lot_figure(
+			bool(self.expected_from_lot),
+			self.is_new(),
+			flt(before.expected_net_kg) if before else None,
+			flt(self.expected_net_kg),
+		)
+		if not keeps and not self.is_new():
+			self.expected_from_lot = 0
+		return keeps
 
 	def set_tolerance_from_site(self):
 		"""A ticket without a tolerance of its own takes its site's, 0 % included."""
